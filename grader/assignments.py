@@ -1,0 +1,90 @@
+"""The course on disk: one folder per assignment (template, rubric, probes) and one reference each."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .rubric import Rubric
+
+COURSE_ORDER = ("gradient_descent", "xor", "softmax", "mnist", "iris")
+SANDBOX_RUNTIME = Path(__file__).resolve().parent / "sandbox"
+
+
+def course_root() -> Path:
+    """The folder holding ``assignments/`` and ``reference/`` (GRADER_COURSE_DIR overrides)."""
+    configured = os.environ.get("GRADER_COURSE_DIR")
+    return Path(configured).resolve() if configured else Path(__file__).resolve().parent.parent
+
+
+class UnknownAssignment(KeyError):
+    pass
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str
+    folder: Path
+    rubric: Rubric
+    probes_source: str
+    reference: Path
+
+    @property
+    def template(self) -> Path:
+        return self.folder / "template.ipynb"
+
+    @functools.cached_property
+    def content_hash(self) -> str:
+        """Changes whenever anything that decides a grade changes."""
+        digest = hashlib.sha256(__version__.encode())
+        files = sorted(self.folder.glob("*.py")) + [self.reference]
+        files += sorted(SANDBOX_RUNTIME.glob("*.py"))
+        for path in files:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()[:16]
+
+
+def known_ids() -> list[str]:
+    folder = course_root() / "assignments"
+    found = {p.parent.name for p in folder.glob("*/rubric.py")}
+    return [i for i in COURSE_ORDER if i in found] + sorted(found - set(COURSE_ORDER))
+
+
+@functools.lru_cache(maxsize=None)
+def load(assignment_id: str) -> Assignment:
+    root = course_root()
+    folder = root / "assignments" / assignment_id
+    rubric_file = folder / "rubric.py"
+    if not rubric_file.is_file():
+        raise UnknownAssignment(assignment_id)
+    # the folder is loaded as a package so that rubric.py can import its sibling judges.py
+    package = f"grader_course_{assignment_id}"
+    spec = importlib.util.spec_from_file_location(package, folder / "__init__.py",
+                                                  submodule_search_locations=[str(folder)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[package] = module
+    spec.loader.exec_module(module)
+    rubric: Rubric = importlib.import_module(f"{package}.rubric").RUBRIC
+    if rubric.assignment != assignment_id:
+        raise ValueError(f"{rubric_file} describes {rubric.assignment!r}, not {assignment_id!r}")
+    return Assignment(
+        id=assignment_id,
+        folder=folder,
+        rubric=rubric,
+        probes_source=(folder / "probes.py").read_text(),
+        reference=_reference_file(root, assignment_id),
+    )
+
+
+def _reference_file(root: Path, assignment_id: str) -> Path:
+    for suffix in (".py", ".ipynb"):
+        path = root / "reference" / f"{assignment_id}{suffix}"
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"no reference solution reference/{assignment_id}.py or .ipynb")

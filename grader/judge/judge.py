@@ -1,0 +1,107 @@
+"""Trusted side: turn a submission's observations into points, by comparison with the reference's."""
+
+from __future__ import annotations
+
+import re
+
+from ..notebook import cell_label
+from ..rubric import Check, Evidence, Rubric
+from ..results import CellReport, Curve, SubmissionResult, TestResult
+from ..sandbox.runner import Observation, RunRecord
+from .hints import hint_for
+
+STATUS_OF_RUN = {"completed": "graded", "timeout": "timeout", "crashed": "crashed"}
+
+
+class BrokenReference(RuntimeError):
+    """The reference solution failed a probe: the rubric or the reference is wrong, not the student."""
+
+
+def judge_submission(rubric: Rubric, checks: list[Check], record: RunRecord, reference: RunRecord,
+                     inputs: dict[str, dict], *, student: str, path: str,
+                     notes: list[str] = ()) -> SubmissionResult:
+    cells = [cell_report(c) for c in sorted(record.cells.values(), key=lambda c: c.index)]
+    tests, curves = [], []
+    for check in checks:
+        test, check_curves = judge_check(check, record, reference, inputs.get(check.probe, {}), cells)
+        tests.append(test)
+        curves.extend(check_curves)
+    score = round(sum(t.score for t in tests), 2)
+    max_score = round(sum(t.max_score for t in tests), 2)
+    return SubmissionResult(
+        student=student, assignment=rubric.assignment, path=path,
+        status=STATUS_OF_RUN[record.status], score=score, max_score=max_score,
+        duration_s=record.duration_s, message=summary(record, cells, list(notes)), tests=tests,
+        cells=cells, curves=curves, process_output=record.process_output,
+        protections=record.protections.to_dict(),
+    )
+
+
+def judge_check(check: Check, record: RunRecord, reference: RunRecord, inputs: dict,
+                cells: list[CellReport]) -> tuple[TestResult, list[Curve]]:
+    expected = reference.observations.get(check.probe)
+    if expected is None or not expected.ok:
+        detail = expected.error.get("message") if expected and expected.error else "not observed"
+        raise BrokenReference(f"reference failed probe {check.probe!r} of {check.name!r}: {detail}")
+
+    def result(status: str, fraction: float, message: str) -> TestResult:
+        return TestResult(
+            name=check.name, score=round(check.points * fraction, 2), max_score=float(check.points),
+            status=status, visibility=check.visibility, message=message,
+            description=check.description, hint="" if status == "passed" else check.hint)
+
+    observed = record.observations.get(check.probe)
+    if observed is None:
+        return result("error", 0.0, not_observed(record)), []
+    if not observed.ok:
+        return result("error", 0.0, probe_failure(observed, cells)), []
+    try:
+        verdict = check.judge(Evidence(observed, expected, inputs, check.hidden))
+    except Exception as exc:  # the observation had a shape the judge could not even read
+        return result("failed", 0.0, f"the observed value could not be judged ({type(exc).__name__}: "
+                                     f"{exc}); does it have the type the template asks for?"), []
+    status = "passed" if verdict.passed else "failed"
+    return result(status, min(1.0, max(0.0, verdict.fraction)), verdict.message), list(verdict.curves)
+
+
+def not_observed(record: RunRecord) -> str:
+    if record.incidents:
+        return "not observed: " + record.incidents[-1].message
+    return "not observed: the submission's process ended before this check could run"
+
+
+def probe_failure(observed: Observation, cells: list[CellReport]) -> str:
+    error = observed.error or {}
+    kind, message = error.get("type", "Error"), error.get("message", "")
+    text = message if kind in ("ProbeError", "Timeout", "ProcessDied") else f"{kind}: {message}"
+    missing = re.search(r"name '(\w+)' is not defined|(\w+) is not defined", message)
+    failing = [c for c in cells if c.status != "ok"]
+    if missing and failing:
+        text += f" ({failing[0].label} failed with {failing[0].error_type or failing[0].status}; " \
+                "fix it first, the cells after it depend on it)"
+    hint = hint_for(error)
+    return f"{text}. Hint: {hint}" if hint else text
+
+
+def cell_report(cell) -> CellReport:
+    error = cell.error or {}
+    return CellReport(
+        index=cell.index, label=cell_label(cell.index), status=cell.status, seconds=cell.seconds,
+        output=cell.output, error_type=error.get("type", ""), message=error.get("message", ""),
+        traceback=error.get("traceback", ""), hint=hint_for(error) if error else "",
+        magics=list(cell.magics),
+    )
+
+
+def summary(record: RunRecord, cells: list[CellReport], notes: list[str]) -> str:
+    parts = [i.message[0].upper() + i.message[1:] for i in record.incidents]
+    errored = [c.label for c in cells if c.status == "error"]
+    if errored:
+        parts.append(f"{len(errored)} cell(s) raised an error: {', '.join(errored)}")
+    magics = sum(len(c.magics) for c in cells)
+    if magics:
+        parts.append(f"{magics} IPython magic/shell line(s) were not executed")
+    if record.rejected_lines:
+        parts.append(f"{record.rejected_lines} malformed line(s) on the observation channel were ignored")
+    parts.extend(notes)
+    return "; ".join(parts) if parts else "ran cleanly"

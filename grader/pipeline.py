@@ -1,0 +1,186 @@
+"""submission → sandbox (observe) → judge (checks vs reference) → result.
+
+``grade`` and ``check`` are the only two entry points, and they share every step: the reference
+solution, a student's self-check and an instructor's batch all run through ``observe`` and
+``judge_submission``; ``check`` only restricts the rubric to its public checks.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+from . import __version__, assignments, datasets, reference_cache
+from .assignments import Assignment
+from .judge.judge import judge_submission
+from .notebook import UnreadableSubmission, code_cells
+from .results import GradingRun, SubmissionResult
+from .rubric import Check
+from .sandbox import wire
+from .sandbox.runner import Job, RunRecord, run_job
+from .submissions import Submission, discover
+
+CHECK_SEED = 0  # a student's self-check is reproducible run to run
+
+
+class HarnessError(RuntimeError):
+    """The grader itself cannot go on (broken reference, missing data set): not a student's fault."""
+
+
+def package_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+@dataclass
+class Plan:
+    """What one run grades: the assignment, its checks and the probe inputs for this seed."""
+
+    assignment: Assignment
+    checks: list[Check]
+    seed: int
+    data_dir: Path | None = None
+    inputs: dict[str, dict] = field(init=False)
+    _reference: RunRecord | None = field(default=None, init=False)
+    _reference_error: HarnessError | None = field(default=None, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        probes = self.assignment.rubric.probes_for(self.checks)
+        self.inputs = {p.name: p.make_inputs(self.seed) for p in probes}
+
+    def job(self, cells: list[dict]) -> Job:
+        rubric = self.assignment.rubric
+        probes = [{"name": p.name, "function": p.function, "inputs": wire.encode(self.inputs[p.name])}
+                  for p in rubric.probes_for(self.checks)]
+        files = {}
+        for name in rubric.data_files:
+            try:
+                path = datasets.locate(name, self.data_dir)
+            except datasets.DataSetMissing as exc:
+                raise HarnessError(str(exc)) from exc
+            files[datasets.DATASETS[name].sandbox_path] = path
+        return Job(cells=cells, probes_source=self.assignment.probes_source, probes=probes,
+                   seed=self.seed, limits=rubric.limits, read_only_files=files)
+
+    def reference(self) -> RunRecord:
+        with self._lock:
+            if self._reference is None and self._reference_error is None:
+                try:
+                    self._reference = self._observe_reference()
+                except HarnessError as exc:
+                    self._reference_error = exc
+            if self._reference_error is not None:
+                raise self._reference_error
+            return self._reference
+
+    def _observe_reference(self) -> RunRecord:
+        key = reference_cache.cache_key(self.assignment.content_hash, package_version("tensorflow"),
+                                        self.seed, sorted(self.inputs))
+        cached = reference_cache.load(key)
+        if cached is not None:
+            return cached
+        rubric = self.assignment.rubric
+        record = run_job(self.job(code_cells(self.assignment.reference, rubric.parameters).cells))
+        failures = [f"{n}: {o.error.get('type')}: {o.error.get('message')}"
+                    for n, o in record.observations.items() if not o.ok]
+        failures += [f"cell {c.index}: {c.error.get('type')}: {c.error.get('message')}"
+                     for c in record.cells.values() if c.status != "ok" and c.error]
+        failures += [i.message for i in record.incidents]
+        if failures:
+            raise HarnessError(f"the reference solution for {self.assignment.id} does not run cleanly: "
+                               + "; ".join(failures[:5]) + "\n" + record.process_output[-2000:])
+        reference_cache.store(key, record)
+        return record
+
+
+def grade_one(plan: Plan, submission: Submission) -> SubmissionResult:
+    rubric = plan.assignment.rubric
+    try:
+        loaded = code_cells(submission.path, rubric.parameters)
+    except UnreadableSubmission as exc:
+        return error_result(submission, str(exc), rubric.max_score)
+    reference = plan.reference()
+    record = run_job(plan.job(loaded.cells))
+    return judge_submission(rubric, plan.checks, record, reference, plan.inputs,
+                            student=submission.student, path=str(submission.path), notes=loaded.notes)
+
+
+def error_result(submission: Submission, message: str, max_score: float = 0.0) -> SubmissionResult:
+    return SubmissionResult(student=submission.student, assignment=submission.assignment,
+                            path=str(submission.path), status="error", score=0.0, max_score=max_score,
+                            duration_s=0.0, message=message)
+
+
+def new_run(seed: int, mode: str) -> GradingRun:
+    return GradingRun(grader_version=__version__, tensorflow_version=package_version("tensorflow"),
+                      keras_version=package_version("keras"), python_version=sys.version.split()[0],
+                      seed=seed, mode=mode)
+
+
+def grade(root: Path, assignment: str | None = None, seed: int | None = None, jobs: int = 1,
+          public_only: bool = False, data_dir: Path | None = None,
+          progress: Callable[[SubmissionResult], None] | None = None) -> GradingRun:
+    """Grade every submission under ``root`` (``<student>/<assignment>.ipynb``)."""
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    known = assignments.known_ids()
+    if assignment and assignment not in known:
+        raise HarnessError(f"unknown assignment {assignment!r}; known: {', '.join(known)}")
+    found = discover(root, known, assignment)
+    plans: dict[str, Plan] = {}
+    for sub in found:
+        if sub.problem is None and sub.assignment not in plans:
+            loaded = assignments.load(sub.assignment)
+            plans[sub.assignment] = Plan(loaded, loaded.rubric.checks_for(public_only), seed, data_dir)
+    return run_plans(found, plans, seed, "check" if public_only else "grade", jobs, progress)
+
+
+def check(path: Path, assignment: str | None = None, data_dir: Path | None = None) -> GradingRun:
+    """A student's self-check: the public checks only, on one file, with a fixed seed."""
+    assignment = assignment or path.stem
+    if assignment not in assignments.known_ids():
+        raise HarnessError(f"cannot tell which assignment {path.name} is: name it <assignment>.ipynb "
+                           f"or pass --assignment (one of {', '.join(assignments.known_ids())})")
+    loaded = assignments.load(assignment)
+    plan = Plan(loaded, loaded.rubric.checks_for(public_only=True), CHECK_SEED, data_dir)
+    submission = Submission(path.parent.name or "me", assignment, path)
+    return run_plans([submission], {assignment: plan}, CHECK_SEED, "check", 1, None)
+
+
+def run_plans(found: list[Submission], plans: dict[str, Plan], seed: int, mode: str, jobs: int,
+              progress: Callable[[SubmissionResult], None] | None) -> GradingRun:
+    run = new_run(seed, mode)
+
+    def work(sub: Submission) -> SubmissionResult:
+        try:
+            result = error_result(sub, sub.problem) if sub.problem else grade_one(plans[sub.assignment], sub)
+        except HarnessError as exc:
+            result = error_result(sub, str(exc).splitlines()[0], plans[sub.assignment].assignment.rubric.max_score)
+            run.harness_errors.append(str(exc))
+        except Exception as exc:  # a bug in the grader: this submission gets a result, the run says so
+            result = error_result(sub, f"internal grader error: {type(exc).__name__}: {exc}")
+            run.harness_errors.append(f"{sub.path}: {type(exc).__name__}: {exc}")
+        if progress:
+            progress(result)
+        return result
+
+    def prefetch(plan: Plan) -> None:
+        try:
+            plan.reference()
+        except HarnessError:
+            pass  # reported on each submission of that assignment
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        # references first, in parallel across assignments, so students never wait on each other's
+        list(pool.map(prefetch, plans.values()))
+        run.submissions = list(pool.map(work, found))
+    run.harness_errors = sorted(set(run.harness_errors))
+    return run

@@ -1,0 +1,96 @@
+"""Typed results. ``GradingRun.to_dict()`` is the results.json contract every writer derives from."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+SUBMISSION_STATUSES = ("graded", "timeout", "crashed", "error")
+TEST_STATUSES = ("passed", "failed", "error")
+
+
+@dataclass
+class TestResult:
+    name: str
+    score: float
+    max_score: float
+    status: str  # "passed" | "failed" | "error"
+    visibility: str  # "public" | "hidden"
+    message: str
+    description: str = ""
+    hint: str = ""
+
+
+@dataclass
+class Curve:
+    """A plot for the report, from values the judge computed or checked itself."""
+
+    title: str
+    xlabel: str
+    ylabel: str
+    series: dict[str, list[float]]
+    log_y: bool = False
+
+
+@dataclass
+class CellReport:
+    index: int
+    label: str
+    status: str  # "ok" | "error" | "timeout" | "crashed" | "not run"
+    seconds: float = 0.0
+    output: str = ""
+    error_type: str = ""
+    message: str = ""
+    traceback: str = ""
+    hint: str = ""
+    magics: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SubmissionResult:
+    student: str
+    assignment: str
+    path: str
+    status: str  # "graded" | "timeout" | "crashed" | "error"
+    score: float
+    max_score: float
+    duration_s: float
+    message: str
+    tests: list[TestResult] = field(default_factory=list)
+    cells: list[CellReport] = field(default_factory=list)
+    curves: list[Curve] = field(default_factory=list)
+    process_output: str = ""
+    protections: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SubmissionResult":
+        data = dict(data)
+        data["tests"] = [TestResult(**t) for t in data.get("tests", [])]
+        data["cells"] = [CellReport(**c) for c in data.get("cells", [])]
+        data["curves"] = [Curve(**c) for c in data.get("curves", [])]
+        return cls(**data)
+
+
+@dataclass
+class GradingRun:
+    grader_version: str
+    tensorflow_version: str
+    keras_version: str
+    python_version: str
+    seed: int
+    mode: str  # "grade" (all checks) | "check" (public checks only)
+    submissions: list[SubmissionResult] = field(default_factory=list)
+    harness_errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["submissions"] = [s.to_dict() for s in self.submissions]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GradingRun":
+        data = dict(data)
+        data["submissions"] = [SubmissionResult.from_dict(s) for s in data.get("submissions", [])]
+        return cls(**data)
