@@ -1,0 +1,45 @@
+"""Readable terminal output: the self-check table and the batch's progress lines."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+
+from ..results import GradingRun, SubmissionResult
+
+MARKS = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}
+
+
+def check_table(sub: SubmissionResult) -> str:
+    width = max(60, min(shutil.get_terminal_size((100, 20)).columns, 120))
+    name_w = max([len(t.name) for t in sub.tests] + [5])
+    text_w = width - name_w - 18
+    lines = [f"{sub.assignment}: {sub.path}", ""]
+    for test in sub.tests:
+        head = f"{MARKS[test.status]:<5} {test.name:<{name_w}} {test.score:>4g}/{test.max_score:<4g} "
+        body = textwrap.wrap(test.message, text_w) or [""]
+        if test.hint:
+            body += textwrap.wrap("hint: " + test.hint, text_w)
+        lines.append(head + body[0])
+        lines += [" " * len(head) + more for more in body[1:]]
+    for cell in sub.cells:
+        if cell.status != "ok":
+            lines.append(f"\n{cell.label}: {cell.status} — {cell.error_type}: {cell.message}".rstrip(" :—"))
+            if cell.hint:
+                lines += textwrap.wrap("hint: " + cell.hint, width, initial_indent="  ", subsequent_indent="  ")
+    passed = sum(t.status == "passed" for t in sub.tests)
+    lines.append(f"\n{passed}/{len(sub.tests)} public checks passed, {sub.score:g}/{sub.max_score:g} points "
+                 f"({sub.status}; {sub.message})")
+    lines.append("Hidden checks run only when your instructor grades: they use other inputs.")
+    return "\n".join(lines)
+
+
+def progress_line(done: int, total: int, sub: SubmissionResult) -> str:
+    return (f"[{done}/{total}] {sub.student}/{sub.assignment}: {sub.status} "
+            f"{sub.score:g}/{sub.max_score:g} ({sub.duration_s:.1f} s)")
+
+
+def summary(run: GradingRun, out: str) -> str:
+    counts = {s: sum(sub.status == s for sub in run.submissions) for s in ("graded", "timeout", "crashed", "error")}
+    parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    return f"{len(run.submissions)} submissions ({parts}); seed {run.seed}; reports in {out}/index.html"
