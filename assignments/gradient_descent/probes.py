@@ -9,7 +9,15 @@ import numpy as np
 def derivatives(ns, function, cases):
     """Call a derivative function on Python floats; return the derivative(s) as float64."""
     fn = require(ns, function)
-    return [np.asarray(to_numpy(fn(*case)), dtype=np.float64).reshape(-1) for case in cases]
+    results = []
+    for case in cases:
+        value = fn(*case)
+        if value is None or (isinstance(value, (list, tuple)) and any(v is None for v in value)):
+            raise ProbeError(f"{function}{tuple(case)} returned None: tape.gradient gives None when the value "
+                             "was computed outside the tape, or x is a tf.constant the tape did not watch "
+                             "(tape.watch(x))")
+        results.append(np.asarray(to_numpy(value), dtype=np.float64).reshape(-1))
+    return results
 
 
 def descent(ns, x0, eta, steps):

@@ -125,8 +125,10 @@ def matches_reference(rtol: float = 1e-5, atol: float = 1e-6, what: str = "the r
     """
 
     def judge(evidence: Evidence) -> Verdict:
-        found = difference(evidence.got, evidence.expected, rtol, atol, evidence.hidden,
-                           check_dtype=check_dtype)
+        got, expected = evidence.got, evidence.expected
+        if isinstance(expected, list) and len(expected) == 1 and isinstance(got, list) and len(got) == 1:
+            got, expected = got[0], expected[0]  # a single case: no "[0]" in the message
+        found = difference(got, expected, rtol, atol, evidence.hidden, check_dtype=check_dtype)
         if found is None:
             return passed(f"{what} matches the reference")
         for message, produce in mistakes:
