@@ -38,7 +38,7 @@ class Limits:
     file_size_bytes: int = 256 * 1024**2
     events_bytes: int = 64 * 1024**2
     process_output_bytes: int = 20_000
-    max_attempts: int = 3
+    max_attempts: int = 6  # each retry skips the item that killed the previous attempt
 
 
 @dataclass
@@ -171,7 +171,8 @@ def _incident(attempt: _Attempt, limits: Limits) -> Incident:
     item = None
     if attempt.in_flight:
         kind, key = attempt.in_flight
-        item = f"cell {key}" if kind == "cell" else f"probe '{key}'"
+        item = (f"code cell {key}" if key else "the injected parameters cell") if kind == "cell" \
+            else f"probe '{key}'"
     where = f"while running {item}" if item else "before it could start the submission"
     if attempt.ending == "timeout":
         return Incident("timeout", item, f"stopped after {attempt.elapsed:.0f} s {where}: "

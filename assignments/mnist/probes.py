@@ -1,0 +1,128 @@
+"""Observations for mnist. Runs in the sandbox: inputs and injected weights in, raw values out.
+
+Quality is never self-reported: the training probes return the weights train() reached (and the
+history it reported, for the plot only), and the grader computes the test accuracy from those weights
+itself. The MNIST images come from the data file the grader binds into the sandbox. ``require``,
+``to_numpy`` and ``ProbeError`` come from the sandbox runtime.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+NAMES = ("W", "b")
+SHAPES = ((784, 10), (10,))
+_TRAINING_SET = {}
+
+
+def explain(exc):
+    """Turn the errors of the classic mistakes into a ProbeError that names them; re-raise the rest."""
+    message = str(exc)
+    if "must have rank (ndim) `target.ndim - 1`" in message:
+        raise ProbeError("SparseCategoricalCrossentropy was given one-hot labels of shape (n, 10): it "
+                         "expects the integer class numbers 0-9 (shape (n,)) as they come from "
+                         "load_data(). Pass the labels unchanged, or use CategoricalCrossentropy with "
+                         "one-hot labels") from exc
+    if "object has no attribute 'minimize'" in message:
+        raise ProbeError("Keras 3 optimizers have no .minimize() (the notes use Keras 2): compute the loss "
+                         "under `with tf.GradientTape() as tape:`, take `tape.gradient(loss, [W, b])` and "
+                         "apply `optimizer.apply_gradients(zip(grads, [W, b]))` or W.assign_sub(eta * dW)") from exc
+    raise exc
+
+
+def variables(ns):
+    found = []
+    for name, shape in zip(NAMES, SHAPES):
+        value = require(ns, name, "a tf.Variable")
+        if not isinstance(value, tf.Variable):
+            raise ProbeError(f"{name} is a {type(value).__name__}; it must be a tf.Variable so that "
+                             "training can update it")
+        if int(np.prod(value.shape)) != int(np.prod(shape)):
+            raise ProbeError(f"{name} has shape {tuple(value.shape)}; a 1-layer network from 784 pixels "
+                             f"to 10 digits needs {name} of shape {shape}")
+        found.append(value)
+    return found
+
+
+def inject(ns, weights):
+    for variable, value in zip(variables(ns), weights):
+        variable.assign(tf.cast(np.reshape(value, variable.shape), variable.dtype))  # b may be (1, 10)
+
+
+def snapshot(ns):
+    return [np.reshape(v.numpy(), shape) for v, shape in zip(variables(ns), SHAPES)]
+
+
+def call(function, *args):
+    try:
+        return function(*args)
+    except Exception as exc:
+        explain(exc)
+
+
+def preprocessing(ns, images):
+    """preprocess(images) on the grader's uint8 images, returned as it came out."""
+    return to_numpy(call(require(ns, "preprocess"), images.copy()))
+
+
+def forward(ns, weights, inputs):
+    inject(ns, weights)
+    return to_numpy(call(require(ns, "run_network"), inputs.copy()))
+
+
+def loss(ns, weights, inputs, labels):
+    inject(ns, weights)
+    value = to_numpy(call(require(ns, "calc_loss"), inputs.copy(), labels.copy()))
+    return np.asarray(value, np.float64).reshape(-1)
+
+
+def trajectory(ns, weights, inputs, labels, eta, steps):
+    """W and b after each of ``steps`` calls of train_step on the same batch."""
+    inject(ns, weights)
+    step, path = require(ns, "train_step"), []
+    for _ in range(steps):
+        call(step, inputs.copy(), labels.copy(), eta)
+        path.append(snapshot(ns))
+    return path
+
+
+def accuracy(ns, weights, inputs, labels):
+    inject(ns, weights)
+    value = to_numpy(call(require(ns, "accuracy"), inputs.copy(), labels.copy()))
+    return np.asarray(value, np.float64).reshape(-1)
+
+
+def training_set():
+    """The 60000 MNIST training images, preprocessed by the grader (not by the submission)."""
+    if not _TRAINING_SET:
+        (images, labels), _ = tf.keras.datasets.mnist.load_data()
+        _TRAINING_SET["x"] = images.reshape(len(images), 784).astype(np.float32) / 255
+        _TRAINING_SET["y"] = labels
+    return _TRAINING_SET["x"], _TRAINING_SET["y"]
+
+
+def history_values(value):
+    if value is None:
+        return None
+    try:
+        return [float(v) for v in np.asarray(to_numpy(value), np.float64).reshape(-1)[:100_000]]
+    except (TypeError, ValueError):
+        return None
+
+
+def training(ns, start, relabel, iterations, batch_size, eta, chunks):
+    """train() from the grader's start, on the training set with the digits renamed by ``relabel``.
+
+    The budget is split into ``chunks`` calls of train(); the weights after each call are returned so
+    that the grader can follow the test accuracy along the way. The renaming (digit d is called
+    relabel[d]) means that only weights trained on the labels passed to train() can score.
+    """
+    x, y = training_set()
+    labels = relabel.astype(np.uint8)[y]
+    inject(ns, start)
+    train = require(ns, "train")
+    weights, histories = [], []
+    for _ in range(chunks):
+        reported = call(train, x.copy(), labels.copy(), iterations // chunks, batch_size, eta)
+        weights.append(snapshot(ns))
+        histories.append(history_values(reported))
+    return {"weights": weights, "histories": histories}

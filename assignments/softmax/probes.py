@@ -1,0 +1,68 @@
+"""Observations for softmax. Runs in the sandbox: inputs in, the student's raw values out.
+
+No expected value lives here. When a call fails, the error is re-raised with what the failing shapes
+or dtypes say about the cause (TensorFlow's own words are kept). ``require``, ``to_numpy``,
+``call_each`` and ``ProbeError`` are provided by the sandbox runtime.
+"""
+
+import re
+
+import numpy as np
+import tensorflow as tf
+
+# (pattern on the error message, what it means) for each function the grader calls
+EXPLAIN = {
+    "softmax": (
+        (r"Incompatible shapes: \[\d+,\d+\] vs\. \[\d+\]",
+         "tf.reduce_sum(e, axis=1) has shape (n,), which does not divide an (n, k) matrix row by row: "
+         "keep the summed axis with keepdims=True (shape (n, 1))"),
+    ),
+    "cross_entropy": (
+        (r"attr 'T\w*' of float",
+         "cross_entropy(p, t) receives t as one-hot rows (float32, shape (n, k)), not integer labels: "
+         "multiply t * log(p) and sum over axis 1"),
+        (r"Incompatible shapes",
+         "p and t both have shape (n, k): t is one-hot, one row per example"),
+    ),
+    "keras_cross_entropy": (
+        (r"must have rank \(ndim\) `target\.ndim - 1`",
+         "SparseCategoricalCrossentropy received one-hot labels: it takes the integer class numbers "
+         "(labels of shape (n,)) as they are, do not one-hot encode them"),
+        (r"`target` and `output` must have the same rank",
+         "CategoricalCrossentropy received integer labels of shape (n,): it expects one-hot rows. The notes "
+         "use SparseCategoricalCrossentropy, which takes the integer labels directly"),
+    ),
+}
+
+
+def calls(ns, function, cases):
+    """The student's ``function`` on each case; a failure is re-raised with its likely cause."""
+    try:
+        return call_each(ns, function, cases)
+    except ProbeError:
+        raise
+    except Exception as exc:
+        message = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ''}"
+        for pattern, meaning in EXPLAIN.get(function, ()):
+            if re.search(pattern, str(exc)):
+                raise ProbeError(f"{function} raised {message} — {meaning}") from exc
+        raise
+
+
+def value(ns, name):
+    """A module-level value the notebook computes, flattened (a (1, 4) batch and a (4,) vector alike)."""
+    found = to_numpy(require(ns, name, "a value"))
+    try:
+        return np.asarray(found, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise ProbeError(f"{name} should hold numbers (a tensor or an array), not {type(found).__name__}")
+
+
+def softmax_ops(ns, shape):
+    """The TensorFlow operations softmax(y) is built from, traced once with tf.function."""
+    fn = require(ns, "softmax")
+    try:
+        graph = tf.function(fn).get_concrete_function(tf.TensorSpec(shape, tf.float32)).graph
+    except Exception:
+        return {"traced": False, "ops": []}  # NumPy code cannot be traced: nothing to observe
+    return {"traced": True, "ops": sorted({op.type for op in graph.get_operations()})}

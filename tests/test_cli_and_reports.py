@@ -1,0 +1,95 @@
+"""The CLI end to end: every submission gets a result, every report is written, reruns are identical."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from conftest import EXAMPLES, REFERENCE, SEED
+from grader.cli import main
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    root = tmp_path_factory.mktemp("class")
+    (root / "ada").mkdir()
+    shutil.copyfile(REFERENCE / "gradient_descent.py", root / "ada" / "gradient_descent.py")
+    shutil.copytree(EXAMPLES / "ben", root / "ben", ignore=shutil.ignore_patterns("[!g]*"))
+    (root / "ada" / "xor.ipynb").write_text("{ this is not json")
+    (root / "ada" / "homework3.ipynb").write_text("{}")
+    (root / "notes.txt").write_text("stray")
+    outputs = []
+    for run in ("first", "second"):
+        out = tmp_path_factory.mktemp(run)
+        assert main(["grade", str(root), "--out", str(out), "--seed", str(SEED), "--jobs", "2"]) == 0
+        outputs.append(out)
+    return outputs
+
+
+def load(out):
+    return json.loads((out / "results.json").read_text())
+
+
+def test_results_json_follows_the_contract(graded_class):
+    schema = json.loads(resources.files("grader").joinpath("schema/results.schema.json").read_text())
+    data = load(graded_class[0])
+    jsonschema.validate(data, schema)
+    assert data["seed"] == SEED and data["tensorflow_version"][0].isdigit()
+    for sub in data["submissions"]:
+        assert sub["score"] == pytest.approx(sum(t["score"] for t in sub["tests"]))
+
+
+def test_every_file_gets_a_result_with_a_clear_status(graded_class):
+    subs = {(s["student"], s["assignment"]): s for s in load(graded_class[0])["submissions"]}
+    assert subs[("ada", "gradient_descent")]["status"] == "graded"
+    assert subs[("ada", "gradient_descent")]["score"] == subs[("ada", "gradient_descent")]["max_score"]
+    assert subs[("ben", "gradient_descent")]["status"] == "graded"
+    assert 0 < subs[("ben", "gradient_descent")]["score"] < subs[("ben", "gradient_descent")]["max_score"]
+    assert "not a readable Jupyter notebook" in subs[("ada", "xor")]["message"]
+    assert "not a known assignment" in subs[("ada", "homework3")]["message"]
+    assert "stray file" in subs[("(no student)", "notes")]["message"]
+    errors = [s for s in subs.values() if s["status"] == "error"]
+    assert len(errors) == 3
+
+
+def test_same_seed_gives_identical_scores_and_messages(graded_class):
+    def essential(data):
+        return [(s["student"], s["assignment"], s["status"], s["score"], s["message"],
+                 [(t["name"], t["status"], t["score"], t["message"]) for t in s["tests"]])
+                for s in data["submissions"]]
+
+    first, second = (load(out) for out in graded_class)
+    assert essential(first) == essential(second)
+
+
+def test_csv_junit_and_html_are_derived_from_the_results(graded_class):
+    out = graded_class[0]
+    data = load(out)
+    rows = (out / "grades.csv").read_text().strip().splitlines()
+    assert rows[0].startswith("student,assignment,status,score") and len(rows) == len(data["submissions"]) + 1
+    suites = ET.parse(out / "junit.xml").getroot().findall("testsuite")
+    assert len(suites) == len(data["submissions"])
+    failures = sum(int(s.get("failures")) for s in suites)
+    assert failures == sum(t["status"] == "failed" for s in data["submissions"] for t in s["tests"])
+    index = (out / "index.html").read_text()
+    assert "Pass rate per check" in index and "data:image/png;base64," in index
+    page = (out / "ben" / "gradient_descent.html").read_text()
+    assert "axis=0" in page and "Gradient descent on y" in page and "data:image/png;base64," in page
+
+
+def test_check_exits_zero_only_when_every_public_check_passes(capsys):
+    assert main(["check", str(EXAMPLES / "ada" / "gradient_descent.ipynb")]) == 0
+    assert main(["check", str(EXAMPLES / "ben" / "gradient_descent.ipynb")]) == 1
+    table = capsys.readouterr().out
+    assert "FAIL" in table and "column_sums" in table and "hidden" not in table.split("Hidden checks")[0].lower()
+
+
+def test_list_shows_checks_and_points(capsys):
+    assert main(["list"]) == 0
+    listing = capsys.readouterr().out
+    assert "gradient_descent" in listing and "xor" in listing and "hidden" in listing
