@@ -111,7 +111,8 @@ def grade_one(plan: Plan, submission: Submission) -> SubmissionResult:
     reference = plan.reference()
     record = run_job(plan.job(loaded.cells))
     return judge_submission(rubric, plan.checks, record, reference, plan.inputs,
-                            student=submission.student, path=str(submission.path), notes=loaded.notes)
+                            student=submission.student, path=str(submission.path), notes=loaded.notes,
+                            cell_order=[c["index"] for c in loaded.cells])
 
 
 def error_result(submission: Submission, message: str, max_score: float = 0.0) -> SubmissionResult:

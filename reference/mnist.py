@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Reference solution: MNIST with a 1-layer softmax network (lecture 3)
+# # Reference solution: MNIST with a 1-layer softmax network (lecture 2)
 
 # %%
 import matplotlib.pyplot as plt

@@ -93,3 +93,47 @@ def test_list_shows_checks_and_points(capsys):
     assert main(["list"]) == 0
     listing = capsys.readouterr().out
     assert "gradient_descent" in listing and "xor" in listing and "hidden" in listing
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+chromium_only = pytest.mark.skipif(not CHROMIUM, reason="chromium not installed (CI installs it)")
+
+
+def browse(page, tmp_path, *extra):
+    import subprocess
+
+    done = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'chromium'}", *extra, page.as_uri()],
+        capture_output=True, text=True, timeout=120)
+    return done.stdout
+
+
+@chromium_only
+def test_reports_open_in_a_browser(graded_class, tmp_path):
+    out = graded_class[0]
+    index = browse(out / "index.html", tmp_path, "--dump-dom")
+    assert "Grading summary" in index and "<img" in index
+    page = browse(out / "ben" / "gradient_descent.html", tmp_path, "--dump-dom")
+    assert "column_sums" in page and "Hint:" in page
+    shot = tmp_path / "index.png"
+    browse(out / "index.html", tmp_path, f"--screenshot={shot}", "--window-size=1200,1400")
+    assert shot.stat().st_size > 20_000
+
+
+@chromium_only
+def test_student_output_cannot_run_script_in_the_instructors_browser(tmp_path):
+    from grader.pipeline import new_run
+    from grader.results import CellReport, SubmissionResult
+    from grader.writers import html
+
+    attack = "<script>document.body.setAttribute('data-pwned', 'yes')</script><img src=x onerror=alert(1)>"
+    run = new_run(1, "grade")
+    run.submissions = [SubmissionResult("eve", "xor", "eve/xor.ipynb", "graded", 0.0, 22.0, 1.0, attack,
+                                        cells=[CellReport(1, "code cell 1", "ok", output=attack)])]
+    html.write(run, tmp_path)
+    for page in (tmp_path / "index.html", tmp_path / "eve" / "xor.html"):
+        dom = browse(page, tmp_path, "--dump-dom")
+        assert "data-pwned" not in dom.split("<body", 1)[1].split(">", 1)[0]
+        assert "&lt;script&gt;" in dom

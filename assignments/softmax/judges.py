@@ -121,7 +121,9 @@ def per_example(p, t):
 
 
 def losses(fn):
-    return lambda ev: [fn(np.asarray(p, np.float64), np.asarray(t, np.float64)) for p, t in ev.inputs["cases"]]
+    """Per case, what ``fn`` gives; 0-d arrays like the observed scalars."""
+    return lambda ev: [np.asarray(fn(np.asarray(p, np.float64), np.asarray(t, np.float64)))
+                       for p, t in ev.inputs["cases"]]
 
 
 CROSS_ENTROPY_MISTAKES = (
@@ -158,7 +160,8 @@ def cross_entropy_values(what: str, mistakes=CROSS_ENTROPY_MISTAKES):
 
 
 def sparse(fn):
-    return lambda ev: [fn(np.asarray(p, np.float64), np.asarray(labels)) for labels, p in ev.inputs["cases"]]
+    return lambda ev: [np.asarray(fn(np.asarray(p, np.float64), np.asarray(labels)))
+                       for labels, p in ev.inputs["cases"]]
 
 
 def target_losses(p, labels):

@@ -14,8 +14,8 @@ import tensorflow as tf
 EXPLAIN = {
     "softmax": (
         (r"Incompatible shapes: \[\d+,\d+\] vs\. \[\d+\]",
-         "tf.reduce_sum(e, axis=1) has shape (n,), which does not divide an (n, k) matrix row by row: "
-         "keep the summed axis with keepdims=True (shape (n, 1))"),
+         "a sum over axis=1 has shape (n,), which does not divide an (n, k) matrix row by row: keep the "
+         "summed axis with tf.reduce_sum(e, axis=1, keepdims=True), of shape (n, 1)"),
     ),
     "cross_entropy": (
         (r"attr 'T\w*' of float",
@@ -28,6 +28,9 @@ EXPLAIN = {
         (r"must have rank \(ndim\) `target\.ndim - 1`",
          "SparseCategoricalCrossentropy received one-hot labels: it takes the integer class numbers "
          "(labels of shape (n,)) as they are, do not one-hot encode them"),
+        (r"Invalid value for argument `reduction`.*Received: reduction=auto",
+         "Keras 3 has no reduction='auto' (Keras 2's tf.keras.losses.Reduction.AUTO): leave reduction out, "
+         "the default already averages over the examples"),
         (r"`target` and `output` must have the same rank",
          "CategoricalCrossentropy received integer labels of shape (n,): it expects one-hot rows. The notes "
          "use SparseCategoricalCrossentropy, which takes the integer labels directly"),
@@ -42,10 +45,14 @@ def calls(ns, function, cases):
     except ProbeError:
         raise
     except Exception as exc:
-        message = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ''}"
+        text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", str(exc)).strip()
         for pattern, meaning in EXPLAIN.get(function, ()):
-            if re.search(pattern, str(exc)):
-                raise ProbeError(f"{function} raised {message} — {meaning}") from exc
+            if re.search(pattern, text, re.S):
+                first = text.splitlines()[0] if text else ""
+                # TensorFlow's "Incompatible shapes: [3,4] vs. [3]" keeps its numbers, loses its wording,
+                # so that the generic broadcasting hint does not follow the specific one
+                first = re.sub(r"Incompatible shapes: (\S+) vs\. (\S+)", r"shapes \1 and \2 do not fit", first)
+                raise ProbeError(f"{function} raised {type(exc).__name__}: {first[:300]} — {meaning}") from exc
         raise
 
 

@@ -19,8 +19,10 @@ class BrokenReference(RuntimeError):
 
 def judge_submission(rubric: Rubric, checks: list[Check], record: RunRecord, reference: RunRecord,
                      inputs: dict[str, dict], *, student: str, path: str,
-                     notes: list[str] = ()) -> SubmissionResult:
-    cells = [cell_report(c) for c in sorted(record.cells.values(), key=lambda c: c.index)]
+                     notes: list[str] = (), cell_order: list[int] = ()) -> SubmissionResult:
+    position = {index: i for i, index in enumerate(cell_order)}
+    ordered = sorted(record.cells.values(), key=lambda c: (position.get(c.index, len(position)), c.index))
+    cells = [cell_report(c) for c in ordered]
     tests, curves = [], []
     for check in checks:
         test, check_curves = judge_check(check, record, reference, inputs.get(check.probe, {}), cells)
