@@ -23,8 +23,9 @@ class DataSet:
     url: str
 
     @property
-    def sandbox_path(self) -> str:
-        return f".keras/datasets/{self.filename}"
+    def keras_path(self) -> str:
+        """Where Keras looks for it, relative to KERAS_HOME."""
+        return f"datasets/{self.filename}"
 
 
 DATASETS = {

@@ -23,6 +23,7 @@ from .notebook import UnreadableSubmission, code_cells
 from .results import GradingRun, SubmissionResult
 from .rubric import Check
 from .sandbox import wire
+from .sandbox.launchers import SpawnLauncher, WarmPool
 from .sandbox.runner import Job, RunRecord, run_job
 from .submissions import Submission, discover
 
@@ -57,39 +58,42 @@ class Plan:
         probes = self.assignment.rubric.probes_for(self.checks)
         self.inputs = {p.name: p.make_inputs(self.seed) for p in probes}
 
-    def job(self, cells: list[dict]) -> Job:
-        rubric = self.assignment.rubric
-        probes = [{"name": p.name, "function": p.function, "inputs": wire.encode(self.inputs[p.name])}
-                  for p in rubric.probes_for(self.checks)]
+    def data_files(self) -> dict[str, Path]:
         files = {}
-        for name in rubric.data_files:
+        for name in self.assignment.rubric.data_files:
             try:
                 path = datasets.locate(name, self.data_dir)
             except datasets.DataSetMissing as exc:
                 raise HarnessError(str(exc)) from exc
-            files[datasets.DATASETS[name].sandbox_path] = path
-        return Job(cells=cells, probes_source=self.assignment.probes_source, probes=probes,
-                   seed=self.seed, limits=rubric.limits, read_only_files=files)
+            files[datasets.DATASETS[name].keras_path] = path
+        return files
 
-    def reference(self) -> RunRecord:
+    def job(self, cells: list[dict]) -> Job:
+        rubric = self.assignment.rubric
+        probes = [{"name": p.name, "function": p.function, "inputs": wire.encode(self.inputs[p.name])}
+                  for p in rubric.probes_for(self.checks)]
+        return Job(cells=cells, probes_source=self.assignment.probes_source, probes=probes,
+                   seed=self.seed, limits=rubric.limits, data_files=self.data_files())
+
+    def reference(self, launcher=None) -> RunRecord:
         with self._lock:
             if self._reference is None and self._reference_error is None:
                 try:
-                    self._reference = self._observe_reference()
+                    self._reference = self._observe_reference(launcher)
                 except HarnessError as exc:
                     self._reference_error = exc
             if self._reference_error is not None:
                 raise self._reference_error
             return self._reference
 
-    def _observe_reference(self) -> RunRecord:
+    def _observe_reference(self, launcher) -> RunRecord:
         key = reference_cache.cache_key(self.assignment.content_hash, package_version("tensorflow"),
                                         self.seed, sorted(self.inputs))
         cached = reference_cache.load(key)
         if cached is not None:
             return cached
         rubric = self.assignment.rubric
-        record = run_job(self.job(code_cells(self.assignment.reference, rubric.parameters).cells))
+        record = run_job(self.job(code_cells(self.assignment.reference, rubric.parameters).cells), launcher)
         failures = [f"{n}: {o.error.get('type')}: {o.error.get('message')}"
                     for n, o in record.observations.items() if not o.ok]
         failures += [f"cell {c.index}: {c.error.get('type')}: {c.error.get('message')}"
@@ -102,14 +106,14 @@ class Plan:
         return record
 
 
-def grade_one(plan: Plan, submission: Submission) -> SubmissionResult:
+def grade_one(plan: Plan, submission: Submission, launcher=None) -> SubmissionResult:
     rubric = plan.assignment.rubric
     try:
         loaded = code_cells(submission.path, rubric.parameters)
     except UnreadableSubmission as exc:
         return error_result(submission, str(exc), rubric.max_score)
-    reference = plan.reference()
-    record = run_job(plan.job(loaded.cells))
+    reference = plan.reference(launcher)
+    record = run_job(plan.job(loaded.cells), launcher)
     return judge_submission(rubric, plan.checks, record, reference, plan.inputs,
                             student=submission.student, path=str(submission.path), notes=loaded.notes,
                             cell_order=[c["index"] for c in loaded.cells])
@@ -129,7 +133,7 @@ def new_run(seed: int, mode: str) -> GradingRun:
 
 def grade(root: Path, assignment: str | None = None, seed: int | None = None, jobs: int = 1,
           public_only: bool = False, data_dir: Path | None = None,
-          progress: Callable[[SubmissionResult], None] | None = None) -> GradingRun:
+          progress: Callable[[SubmissionResult], None] | None = None, warm: bool = True) -> GradingRun:
     """Grade every submission under ``root`` (``<student>/<assignment>.ipynb``)."""
     seed = secrets.randbelow(2**31) if seed is None else seed
     known = assignments.known_ids()
@@ -141,7 +145,7 @@ def grade(root: Path, assignment: str | None = None, seed: int | None = None, jo
         if sub.problem is None and sub.assignment not in plans:
             loaded = assignments.load(sub.assignment)
             plans[sub.assignment] = Plan(loaded, loaded.rubric.checks_for(public_only), seed, data_dir)
-    return run_plans(found, plans, seed, "check" if public_only else "grade", jobs, progress)
+    return run_plans(found, plans, seed, "check" if public_only else "grade", jobs, progress, warm)
 
 
 def check(path: Path, assignment: str | None = None, data_dir: Path | None = None) -> GradingRun:
@@ -156,13 +160,28 @@ def check(path: Path, assignment: str | None = None, data_dir: Path | None = Non
     return run_plans([submission], {assignment: plan}, CHECK_SEED, "check", 1, None)
 
 
+def launcher_for(plans: dict[str, Plan], jobs: int, warm: bool):
+    """Warm workers (TensorFlow imported once per parallel slot) unless asked for fresh processes."""
+    if not warm:
+        return SpawnLauncher()
+    files: dict[str, Path] = {}
+    for plan in plans.values():
+        try:
+            files.update(plan.data_files())
+        except HarnessError:
+            pass  # reported on each submission of that assignment
+    return WarmPool(jobs, files)
+
+
 def run_plans(found: list[Submission], plans: dict[str, Plan], seed: int, mode: str, jobs: int,
-              progress: Callable[[SubmissionResult], None] | None) -> GradingRun:
+              progress: Callable[[SubmissionResult], None] | None, warm: bool = True) -> GradingRun:
     run = new_run(seed, mode)
+    launcher = launcher_for(plans, jobs, warm and any(s.problem is None for s in found))
 
     def work(sub: Submission) -> SubmissionResult:
         try:
-            result = error_result(sub, sub.problem) if sub.problem else grade_one(plans[sub.assignment], sub)
+            result = error_result(sub, sub.problem) if sub.problem else \
+                grade_one(plans[sub.assignment], sub, launcher)
         except HarnessError as exc:
             result = error_result(sub, str(exc).splitlines()[0], plans[sub.assignment].assignment.rubric.max_score)
             run.harness_errors.append(str(exc))
@@ -175,13 +194,17 @@ def run_plans(found: list[Submission], plans: dict[str, Plan], seed: int, mode: 
 
     def prefetch(plan: Plan) -> None:
         try:
-            plan.reference()
+            plan.reference(launcher)
         except HarnessError:
             pass  # reported on each submission of that assignment
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        # references first, in parallel across assignments, so students never wait on each other's
-        list(pool.map(prefetch, plans.values()))
-        run.submissions = list(pool.map(work, found))
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            # references first, in parallel across assignments, so students never wait on each other's
+            list(pool.map(prefetch, plans.values()))
+            run.submissions = list(pool.map(work, found))
+    finally:
+        if hasattr(launcher, "close"):
+            launcher.close()
     run.harness_errors = sorted(set(run.harness_errors))
     return run

@@ -38,27 +38,40 @@ EXPLAIN = {
 }
 
 
+def unfinished(name, what):
+    cause = ("a function without a return statement returns None" if what == "returned" else
+             "or does a function that computes it return nothing?")
+    return ProbeError(f"{name} {what} None: is its # TODO still there? ({cause})")
+
+
 def calls(ns, function, cases):
     """The student's ``function`` on each case; a failure is re-raised with its likely cause."""
     try:
-        return call_each(ns, function, cases)
+        results = call_each(ns, function, cases)
     except ProbeError:
         raise
     except Exception as exc:
         text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", str(exc)).strip()
         for pattern, meaning in EXPLAIN.get(function, ()):
             if re.search(pattern, text, re.S):
-                first = text.splitlines()[0] if text else ""
+                first = re.sub(r"\s*\[Op:\w+\].*$", "", text.splitlines()[0] if text else "")
                 # TensorFlow's "Incompatible shapes: [3,4] vs. [3]" keeps its numbers, loses its wording,
                 # so that the generic broadcasting hint does not follow the specific one
                 first = re.sub(r"Incompatible shapes: (\S+) vs\. (\S+)", r"shapes \1 and \2 do not fit", first)
+                first = re.sub(r" Expected one of \{[^}]*\}\.", "", first)  # a set: its order varies run to run
                 raise ProbeError(f"{function} raised {type(exc).__name__}: {first[:300]} — {meaning}") from exc
         raise
+    if any(r.dtype == object and r.shape == () and r.item() is None for r in map(np.asarray, results)):
+        raise unfinished(function, "returned")
+    return results
 
 
 def value(ns, name):
     """A module-level value the notebook computes, flattened (a (1, 4) batch and a (4,) vector alike)."""
-    found = to_numpy(require(ns, name, "a value"))
+    found = require(ns, name, "a value")
+    if found is None:
+        raise unfinished(name, "is")
+    found = to_numpy(found)
     try:
         return np.asarray(found, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):
@@ -69,7 +82,15 @@ def softmax_ops(ns, shape):
     """The TensorFlow operations softmax(y) is built from, traced once with tf.function."""
     fn = require(ns, "softmax")
     try:
-        graph = tf.function(fn).get_concrete_function(tf.TensorSpec(shape, tf.float32)).graph
-    except Exception:
-        return {"traced": False, "ops": []}  # NumPy code cannot be traced: nothing to observe
-    return {"traced": True, "ops": sorted({op.type for op in graph.get_operations()})}
+        concrete = tf.function(fn).get_concrete_function(tf.TensorSpec(shape, tf.float32))
+    except Exception:  # NumPy code cannot be traced: nothing to observe but whether it runs
+        try:
+            result = fn(tf.zeros(shape))
+        except Exception as exc:
+            raise ProbeError(f"softmax(y) raised {type(exc).__name__} on y of shape {tuple(shape)}") from exc
+        if result is None:
+            raise unfinished("softmax", "returned")
+        return {"traced": False, "ops": []}
+    if concrete.structured_outputs is None:
+        raise unfinished("softmax", "returned")
+    return {"traced": True, "ops": sorted({op.type for op in concrete.graph.get_operations()})}

@@ -81,7 +81,12 @@ def labels_and_probabilities(rng):
 
 
 def labels_and_depths(rng):
-    return {"cases": [[rng.integers(0, k, size=n).astype(np.int32), k] for n, k in shapes(rng, 2)]}
+    """Random labels with numbers of classes other than the lecture's 4."""
+    cases = []
+    for n, _ in shapes(rng, 2):
+        k = int(rng.choice([d for d in (2, 3, 5, 6, 7) if d != n]))
+        cases.append([rng.integers(0, k, size=n).astype(np.int32), k])
+    return {"cases": cases}
 
 
 def one_hot_rows(rng):
@@ -121,7 +126,7 @@ ONE_HOT_HINT = ("Lecture 2, 'Categorical Inputs of One-hot encoding': tf.one_hot
 PROBES = (
     Probe("softmax_lecture", "calls", call("softmax", [[LECTURE_Y], [LECTURE_BATCH]])),
     Probe("softmax_hidden", "calls", call("softmax", logits), hidden=True),
-    Probe("softmax_ops", "softmax_ops", {"shape": [2, 3]}),
+    Probe("softmax_ops", "softmax_ops", {"shape": [1, 4]}),
     Probe("softmax_large", "calls", call("softmax", [[LARGE_Y]])),
     Probe("softmax_large_hidden", "calls", call("softmax", large_logits), hidden=True),
     Probe("example_probabilities", "value", {"name": "chair_table_door_bed_probabilities"}),
@@ -178,10 +183,11 @@ CHECKS = (
     # --- The notes' Keras loss (2 points) ----------------------------------------------------------
     Check("keras_cross_entropy", 1, "keras_lecture",
           judges.cross_entropy_values("keras_cross_entropy(labels, p) with labels [1, 0, 2]",
-                                      judges.KERAS_MISTAKES),
+                                      judges.KERAS_MISTAKES, probabilities_at=1),
           "SparseCategoricalCrossentropy with integer labels, averaged as in the notes", KERAS_HINT),
     Check("keras_cross_entropy_hidden", 1, "keras_hidden",
-          judges.cross_entropy_values("keras_cross_entropy(labels, p) on random batches", judges.KERAS_MISTAKES),
+          judges.cross_entropy_values("keras_cross_entropy(labels, p) on random batches", judges.KERAS_MISTAKES,
+                                      probabilities_at=1),
           "the Keras loss on random labels and probabilities", KERAS_HINT, hidden=True),
     # --- One-hot labels and back (4 points) --------------------------------------------------------
     Check("one_hot", 1, "one_hot_lecture",

@@ -33,10 +33,13 @@ class ProbeError(Exception):
 
 
 class EventChannel:
-    def __init__(self, fd: int):
-        self.fd = fd
+    """Events tagged with the job's nonce, so a warm worker's parent can drop anything stale."""
+
+    def __init__(self, fd: int, nonce: str):
+        self.fd, self.nonce = fd, nonce
 
     def emit(self, **event) -> None:
+        event["job"] = self.nonce
         line = (json.dumps(event, allow_nan=False, separators=(",", ":")) + "\n").encode()
         view = memoryview(line)
         while view:
@@ -169,14 +172,13 @@ def configure_tensorflow(seed: int) -> dict:
     }
 
 
-def trust_provided_files(relative_paths: list[str]) -> None:
+def trust_provided_files(paths: list[str]) -> None:
     """Let Keras use the data files the parent verified, even when their bytes are a re-packed copy."""
-    if not relative_paths:
+    if not paths:
         return
     from keras.src.utils import file_utils
 
-    home = os.environ.get("HOME", ".")
-    trusted = {os.path.realpath(os.path.join(home, p)) for p in relative_paths}
+    trusted = {os.path.realpath(p) for p in paths}
     original = file_utils.validate_file
 
     def validate_file(fpath, file_hash, algorithm="auto", chunk_size=65535):
@@ -280,10 +282,9 @@ def run_probes(job: dict, namespace: dict, channel: EventChannel) -> None:
                      **observation)
 
 
-def main() -> None:
-    job = json.loads(sys.stdin.buffer.read())
-    sys.stdin = open(os.devnull)
-    channel = EventChannel(job["event_fd"])
+def run(job: dict) -> None:
+    """Run one job to the end; the caller exits the process afterwards."""
+    channel = EventChannel(job["event_fd"], job["nonce"])
     environment = configure_tensorflow(job["seed"])
     trust_provided_files(job.get("trusted_files", []))
     channel.emit(event="hello", **environment)
@@ -294,6 +295,12 @@ def main() -> None:
         run_cells(job, namespace, channel)
     run_probes(job, namespace, channel)
     channel.emit(event="done")
+
+
+def main() -> None:
+    job = json.loads(sys.stdin.buffer.read())
+    sys.stdin = open(os.devnull)
+    run(job)
     os._exit(0)  # skip atexit handlers a submission may have registered
 
 

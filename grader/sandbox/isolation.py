@@ -93,15 +93,25 @@ def _system_binds() -> list[str]:
     return argv
 
 
-def build_command(
-    method: str, scratch: Path, read_only_files: dict[str, Path]
-) -> tuple[list[str], Path, dict[str, str]]:
-    """argv to start the child, the cwd it will see, and its environment."""
+SANDBOX_DATA = "/opt/grader-data"  # KERAS_HOME inside the sandbox: data sets bound read-only
+SANDBOX_LOG = "/run/grader"  # where a warm worker's children write their terminal output
+
+
+def build_command(method: str, scratch: Path, data_files: dict[str, Path], script: str = "child.py",
+                  log_dir: Path | None = None, extra_env: dict[str, str] | None = None
+                  ) -> tuple[list[str], dict[str, str], str]:
+    """argv to start ``script`` in the sandbox, its environment, and KERAS_HOME as the child sees it.
+
+    ``data_files`` maps paths relative to KERAS_HOME (e.g. ``datasets/mnist.npz``) to host files.
+    """
     python = [sys.executable, "-E", "-s", "-X", "utf8"]
-    home = SANDBOX_HOME if method == "bubblewrap" else str(scratch)
+    isolated = method == "bubblewrap"
+    home = SANDBOX_HOME if isolated else str(scratch)
+    keras_home = SANDBOX_DATA if isolated else str(scratch.parent / f"{scratch.name}-data")
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": home,
+        "KERAS_HOME": keras_home,
         "LANG": "C.UTF-8",
         "MPLBACKEND": "Agg",
         "MPLCONFIGDIR": f"{home}/.matplotlib",
@@ -113,12 +123,16 @@ def build_command(
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
         "KERAS_BACKEND": "tensorflow",
+        "GRADER_PID_NAMESPACE": "1" if isolated else "0",
     }
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # host-specific BLAS fixes must survive
         if var in os.environ:
             env[var] = os.environ[var]
-    script = str(RUNTIME_DIR / "child.py")
-    if method == "bubblewrap":
+    if log_dir is not None:
+        env["GRADER_LOG_DIR"] = SANDBOX_LOG if isolated else str(log_dir)
+    env.update(extra_env or {})
+    entry = str(RUNTIME_DIR / script)
+    if isolated:
         argv = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent", "--new-session"]
         argv += _system_binds()
         for root in _python_roots():
@@ -126,19 +140,21 @@ def build_command(
         argv += ["--ro-bind", str(RUNTIME_DIR), str(RUNTIME_DIR)]
         argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
         argv += ["--bind", str(scratch), SANDBOX_HOME, "--chdir", SANDBOX_HOME]
-        for inside, host in read_only_files.items():
-            argv += ["--ro-bind", str(host), f"{SANDBOX_HOME}/{inside}"]
+        for inside, host in data_files.items():
+            argv += ["--ro-bind", str(host), f"{SANDBOX_DATA}/{inside}"]
+        if log_dir is not None:
+            argv += ["--bind", str(log_dir), SANDBOX_LOG]
         argv += ["--uid", "65534", "--gid", "65534", "--clearenv"]
         for key, value in env.items():
             argv += ["--setenv", key, value]
-        return argv + ["--"] + python + [script], scratch, env
-    for inside, host in read_only_files.items():  # no bind mounts: place a copy in scratch
-        target = scratch / inside
+        return argv + ["--"] + python + [entry], env, keras_home
+    for inside, host in data_files.items():  # no bind mounts: link the files where Keras looks
+        target = Path(keras_home) / inside
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(host, target)
-        target.chmod(0o444)
+        if not target.exists():
+            target.symlink_to(Path(host).resolve())
     prefix = [shutil.which("unshare") or "unshare", "-n", "--"] if method == "unshare" else []
-    return prefix + python + [script], scratch, env
+    return prefix + python + [entry], env, keras_home
 
 
 def protections_for(method: str, memory_bytes: int, file_size_bytes: int) -> Protections:

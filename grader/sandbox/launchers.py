@@ -1,0 +1,294 @@
+"""How a job's process is started: a fresh interpreter per attempt, or a fork of a warm worker.
+
+Both return the same ``Attempt`` from the same event reader, so the retry logic in ``runner`` and
+everything after it cannot tell them apart. ``SpawnLauncher`` pays the TensorFlow import on every
+attempt; ``WarmPool`` keeps one zygote per parallel slot (TensorFlow imported once) and forks a child
+per attempt, see ``zygote.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import secrets
+import selectors
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import isolation
+
+# TensorFlow's C++ start-up chatter (absl logging), dropped from the process output shown in reports
+TF_NOISE = re.compile(r"^([IWE]\d{4} [\d:. ]+\s+\d+ \S+\.(cc|h):\d+\]|WARNING: All log messages before absl).*\n?",
+                      re.M)
+KNOWN_EVENTS = {"hello", "cell_start", "cell_end", "probe_start", "observation", "done", "exit", "ready"}
+STARTUP_SECONDS = 120.0  # importing TensorFlow under load on 2 cores
+
+
+@dataclass
+class Attempt:
+    events: list[dict]
+    ending: str  # "done" | "exited" | "timeout" | "output cap"
+    returncode: int | None
+    in_flight: tuple[str, Any] | None
+    rejected_lines: int
+    process_output: str
+    elapsed: float  # how long the item in flight had run when it was stopped
+
+
+class SpawnLauncher:
+    """A new sandboxed interpreter for every attempt."""
+
+    def __init__(self, method: str | None = None):
+        self.method = method or isolation.available_method()
+
+    def attempt(self, payload: dict, job, deadline: float) -> Attempt:
+        limits = job.limits
+        scratch = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
+        logs = Path(tempfile.mkdtemp(prefix="grader-log-"))
+        read_end, write_end = os.pipe()
+        try:
+            argv, env, keras_home = isolation.build_command(self.method, scratch, job.data_files)
+            payload = dict(payload, event_fd=write_end, nonce=secrets.token_hex(8),
+                           trusted_files=[f"{keras_home}/{p}" for p in job.data_files])
+            with open(logs / "out", "wb") as out:
+                proc = subprocess.Popen(
+                    argv, env=env, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT,
+                    pass_fds=(write_end,), start_new_session=True, cwd=scratch,
+                    preexec_fn=isolation.limit_resources(limits.memory_bytes, limits.file_size_bytes))
+                os.close(write_end)
+                write_end = -1
+                try:
+                    proc.stdin.write(json.dumps(payload).encode())
+                    proc.stdin.close()
+                except BrokenPipeError:
+                    pass
+                attempt = collect(read_end, limits, deadline, payload["nonce"], "done")
+                if attempt.ending != "exited" and attempt.ending != "done":
+                    kill(proc)
+                attempt.returncode = wait(proc)
+            attempt.process_output = tail(logs / "out", limits.process_output_bytes)
+            return attempt
+        finally:
+            if write_end >= 0:
+                os.close(write_end)
+            os.close(read_end)
+            shutil.rmtree(scratch, ignore_errors=True)
+            shutil.rmtree(logs, ignore_errors=True)
+            shutil.rmtree(f"{scratch}-data", ignore_errors=True)
+
+
+class WarmWorker:
+    """One zygote in its own sandbox, serving one job at a time; restarted after a hang or a crash."""
+
+    def __init__(self, method: str, data_files: dict[str, Path]):
+        self.method, self.data_files = method, dict(data_files)
+        self.proc: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        self.close()
+        self.scratch = Path(tempfile.mkdtemp(prefix="grader-warm-"))
+        self.logs = Path(tempfile.mkdtemp(prefix="grader-warm-log-"))
+        self.read_end, write_end = os.pipe()
+        argv, env, self.keras_home = isolation.build_command(
+            self.method, self.scratch, self.data_files, "zygote.py", log_dir=self.logs,
+            extra_env={"GRADER_EVENT_FD": str(write_end)})
+        self.log_inside = env["GRADER_LOG_DIR"]
+        with open(self.logs / "zygote", "wb") as out:
+            self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=out,
+                                         stderr=subprocess.STDOUT, pass_fds=(write_end,),
+                                         start_new_session=True, cwd=self.scratch)
+        os.close(write_end)
+        self.event_fd = write_end
+        self.starts += 1
+        ready = collect(self.read_end, None, time.monotonic() + STARTUP_SECONDS, "zygote", "ready")
+        if ready.ending != "done":
+            output = tail(self.logs / "zygote", 4000)
+            self.close()
+            raise RuntimeError(f"warm worker did not start ({ready.ending}): {output}")
+
+    def attempt(self, payload: dict, job, deadline: float) -> Attempt:
+        if self.proc is None or self.proc.poll() is not None:
+            self.start()
+        limits = job.limits
+        nonce = secrets.token_hex(8)
+        payload = dict(payload, event_fd=self.event_fd, nonce=nonce,
+                       memory_bytes=limits.memory_bytes, file_size_bytes=limits.file_size_bytes,
+                       output_path=f"{self.log_inside}/out-{nonce}",
+                       trusted_files=[f"{self.keras_home}/{p}" for p in job.data_files])
+        try:
+            self.proc.stdin.write((json.dumps(payload) + "\n").encode())
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            self.close()
+            return Attempt([], "exited", None, None, 0, "", 0.0)
+        attempt = collect(self.read_end, limits, deadline, nonce, "exit")
+        exits = [e for e in attempt.events if e["event"] == "exit"]
+        attempt.returncode = exits[-1].get("code") if exits else None
+        if attempt.ending == "done" and attempt.returncode == 0 and any(e["event"] == "done" for e in attempt.events):
+            attempt.ending = "done"
+        elif attempt.ending == "done":
+            attempt.ending = "exited"  # the child ended (exit event) without finishing its job
+        else:
+            self.close()  # hung, flooding or dead: never reuse this zygote
+        output = self.logs / f"out-{nonce}"
+        if output.exists():
+            attempt.process_output = tail(output, limits.process_output_bytes)
+            output.unlink()
+        return attempt
+
+    def close(self) -> None:
+        if self.proc is not None:
+            kill(self.proc)
+            wait(self.proc)
+            self.proc.stdin.close()
+            os.close(self.read_end)
+            self.proc = None
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            shutil.rmtree(self.logs, ignore_errors=True)
+            shutil.rmtree(f"{self.scratch}-data", ignore_errors=True)
+
+
+class WarmPool:
+    """``size`` warm workers shared by the grading threads; each attempt borrows one."""
+
+    def __init__(self, size: int, data_files: dict[str, Path] | None = None, method: str | None = None):
+        self.method = method or isolation.available_method()
+        self.workers = [WarmWorker(self.method, data_files or {}) for _ in range(max(1, size))]
+        self.free: queue.Queue[WarmWorker] = queue.Queue()
+        for worker in self.workers:
+            self.free.put(worker)
+
+    def attempt(self, payload: dict, job, deadline: float) -> Attempt:
+        worker = self.free.get()
+        try:
+            return worker.attempt(payload, job, deadline)
+        finally:
+            self.free.put(worker)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.close()
+
+    def __enter__(self) -> "WarmPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def collect(fd: int, limits, deadline: float, nonce: str, final: str) -> Attempt:
+    """Read events until ``final`` arrives for ``nonce``, the writers go away, or a limit is hit."""
+    started = time.monotonic()
+    events: list[dict] = []
+    buffer, total, rejected = b"", 0, 0
+    in_flight: tuple[str, Any] | None = ("startup", None)
+    item_started, item_limit = started, STARTUP_SECONDS
+    ending, item_elapsed = None, 0.0
+    selector = selectors.DefaultSelector()
+    selector.register(fd, selectors.EVENT_READ)
+    os.set_blocking(fd, False)
+    cap = limits.events_bytes if limits else 1 << 20
+    while ending is None:
+        now = time.monotonic()
+        if now > deadline or now - item_started > item_limit:
+            ending, item_elapsed = "timeout", now - item_started
+            break
+        if not selector.select(timeout=0.2):
+            continue
+        chunk = _read(fd)
+        if chunk is None:
+            continue
+        if not chunk:  # every writer closed: the process is gone (or closed our channel)
+            ending = "exited"
+            break
+        total += len(chunk)
+        if total > cap:
+            ending = "output cap"
+            break
+        buffer += chunk
+        *lines, buffer = buffer.split(b"\n")
+        for line in lines:
+            event = _parse(line)
+            if event is None or event.get("job") != nonce:
+                rejected += 1
+                continue
+            events.append(event)
+            kind = event["event"]
+            if kind == final:
+                ending = "done"
+                break
+            if kind in ("cell_start", "probe_start"):
+                key = event.get("index") if kind == "cell_start" else event.get("name")
+                in_flight = ("cell" if kind == "cell_start" else "probe", key)
+                item_started = time.monotonic()
+                item_limit = limits.cell_s if kind == "cell_start" else limits.probe_s
+            elif kind in ("cell_end", "observation", "hello", "done"):
+                in_flight, item_started = None, time.monotonic()
+                item_limit = limits.cell_s if limits else STARTUP_SECONDS
+    selector.close()
+    if any(e["event"] == "done" for e in events):
+        in_flight = None
+    if in_flight == ("startup", None):
+        in_flight = None
+    return Attempt(events, ending, None, in_flight, rejected, "", round(item_elapsed, 1))
+
+
+def _read(fd: int) -> bytes | None:
+    try:
+        return os.read(fd, 1 << 20)
+    except BlockingIOError:
+        return None
+
+
+def _parse(line: bytes) -> dict | None:
+    line = line.strip()
+    if not line:
+        return None
+    try:
+        event = json.loads(line, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(event, dict) or event.get("event") not in KNOWN_EVENTS:
+        return None
+    if event["event"] == "cell_end" and not isinstance(event.get("index"), int):
+        return None
+    if event["event"] in ("probe_start", "observation") and not isinstance(event.get("name"), str):
+        return None
+    return event
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"non-standard JSON constant {name}")
+
+
+def kill(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def wait(proc: subprocess.Popen) -> int | None:
+    try:
+        return proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        kill(proc)
+        return proc.wait()
+
+
+def tail(path: Path, cap: int) -> str:
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        if size > cap:
+            handle.seek(size - cap)
+        text = TF_NOISE.sub("", handle.read().decode("utf-8", errors="replace"))
+    return (f"[... {size - cap} earlier bytes not kept ...]\n" + text) if size > cap else text

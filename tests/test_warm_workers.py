@@ -1,0 +1,70 @@
+"""Warm workers: TensorFlow imported once per worker, each submission still in its own forked process."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.sandbox import isolation
+from grader.sandbox.launchers import SpawnLauncher, WarmPool
+from grader.sandbox.runner import Job, Limits, run_job
+
+TRAIN = """
+import tensorflow as tf
+x = tf.Variable(10.0)
+for _ in range(50):
+    with tf.GradientTape() as tape:
+        y = x * x - 4 * x + 4
+    x.assign(x - 0.1 * tape.gradient(y, x))
+model = tf.keras.Sequential([tf.keras.layers.Dense(3, activation="tanh"), tf.keras.layers.Dense(1)])
+model.compile(optimizer=tf.keras.optimizers.SGD(learning_rate=0.1), loss="mse")
+history = model.fit(tf.random.normal((16, 2)), tf.random.normal((16, 1)), epochs=3, batch_size=4, verbose=0)
+"""
+PROBES = "def observe(ns):\n    return {'x': ns['x'], 'weights': ns['model'].get_weights(), 'loss': ns['history'].history['loss']}\n"
+
+
+def job(source: str, **limits) -> Job:
+    return Job(cells=[{"index": 1, "source": source}], probes_source=PROBES,
+               probes=[{"name": "observe", "function": "observe", "inputs": {}}], seed=11,
+               limits=Limits(**limits) if limits else Limits())
+
+
+def test_forked_children_compute_exactly_what_a_fresh_process_computes():
+    fresh = run_job(job(TRAIN), SpawnLauncher()).observations["observe"]
+    with WarmPool(1) as pool:
+        forked = [run_job(job(TRAIN), pool).observations["observe"] for _ in range(3)]
+        assert pool.workers[0].starts == 1  # TensorFlow imported once for three submissions
+    assert fresh.ok and all(o.ok for o in forked)
+    for other in forked:
+        assert other.value["x"] == fresh.value["x"]
+        assert other.value["loss"] == fresh.value["loss"]
+        for a, b in zip(other.value["weights"], fresh.value["weights"]):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_nothing_of_one_submission_survives_into_the_next():
+    leave_traces = ("import os, subprocess, sys\n"
+                    "open('left-behind.txt', 'w').write('secret')\n"
+                    "open('/tmp/left-behind.txt', 'w').write('secret')\n"
+                    "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'], start_new_session=True)\n"
+                    "x = 1")
+    look = ("import os, glob\n"
+            "print(sorted(glob.glob('*') + glob.glob('/tmp/*')))\n"
+            "print('sleepers', sum('time.sleep' in open(f'/proc/{p}/cmdline').read() "
+            "for p in os.listdir('/proc') if p.isdigit() and os.path.exists(f'/proc/{p}/cmdline')))\n"
+            "x = 2")
+    with WarmPool(1) as pool:
+        run_job(Job(cells=[{"index": 1, "source": leave_traces}], probes_source="", probes=[], seed=0), pool)
+        record = run_job(Job(cells=[{"index": 1, "source": look}], probes_source="", probes=[], seed=0), pool)
+    output = record.cells[1].output
+    assert "left-behind" not in output
+    if isolation.available_method() == "bubblewrap":  # its own pid namespace: leftovers are all killed
+        assert "sleepers 0" in output
+
+
+def test_a_hung_child_is_caught_by_the_watchdog_and_the_worker_restarts():
+    with WarmPool(1) as pool:
+        hung = run_job(job("while True:\n    pass", cell_s=3, total_s=20), pool)
+        assert hung.status == "timeout"
+        after = run_job(job(TRAIN), pool)
+        assert after.status == "completed" and after.observations["observe"].ok
+        assert pool.workers[0].starts == 2
