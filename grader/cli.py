@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from pathlib import Path
 
 from . import __version__, assignments, pipeline
@@ -24,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--seed", type=int, help="seed for hidden inputs and training (default: a fresh one, "
                                                 "recorded in results.json; pass it again to reproduce a run)")
     grade.add_argument("--data-dir", type=Path, help="folder holding data sets such as mnist.npz")
+    grade.add_argument("--force", action="store_true",
+                       help="run every submission again even if nothing that decides its grade changed")
 
     check = commands.add_parser("check", help="self-check one file against the public checks")
     check.add_argument("file", type=Path)
@@ -40,16 +41,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_grade(args) -> int:
-    lock, done = threading.Lock(), [0]
-    total = len([1 for _ in pipeline.discover(args.submissions, assignments.known_ids(), args.assignment)])
-
-    def progress(result):
-        with lock:
-            done[0] += 1
-            print(terminal.progress_line(done[0], total, result), file=sys.stderr, flush=True)
-
+    progress = terminal.Progress(len(pipeline.discover(args.submissions, assignments.known_ids(), args.assignment)))
     run = pipeline.grade(args.submissions, assignment=args.assignment, seed=args.seed, jobs=args.jobs,
-                         data_dir=args.data_dir, progress=progress)
+                         data_dir=args.data_dir, progress=progress, force=args.force)
     write_reports(run, args.out)
     print(terminal.summary(run, str(args.out)))
     for error in run.harness_errors:

@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
-from . import __version__, assignments, datasets, reference_cache
+from . import __version__, assignments, datasets, observation_cache
 from .assignments import Assignment
 from .judge.judge import judge_submission
 from .notebook import UnreadableSubmission, code_cells
@@ -49,6 +49,7 @@ class Plan:
     checks: list[Check]
     seed: int
     data_dir: Path | None = None
+    force: bool = False  # ignore cached observations (they are still refreshed)
     inputs: dict[str, dict] = field(init=False)
     _reference: RunRecord | None = field(default=None, init=False)
     _reference_error: HarnessError | None = field(default=None, init=False)
@@ -87,13 +88,12 @@ class Plan:
             return self._reference
 
     def _observe_reference(self, launcher) -> RunRecord:
-        key = reference_cache.cache_key(self.assignment.content_hash, package_version("tensorflow"),
-                                        self.seed, sorted(self.inputs))
-        cached = reference_cache.load(key)
+        job = self.job(code_cells(self.assignment.reference, self.assignment.rubric.parameters).cells)
+        key = observation_cache.job_key(job, versions())
+        cached = None if self.force else observation_cache.load(key)
         if cached is not None:
             return cached
-        rubric = self.assignment.rubric
-        record = run_job(self.job(code_cells(self.assignment.reference, rubric.parameters).cells), launcher)
+        record = run_job(job, launcher)
         failures = [f"{n}: {o.error.get('type')}: {o.error.get('message')}"
                     for n, o in record.observations.items() if not o.ok]
         failures += [f"cell {c.index}: {c.error.get('type')}: {c.error.get('message')}"
@@ -102,7 +102,7 @@ class Plan:
         if failures:
             raise HarnessError(f"the reference solution for {self.assignment.id} does not run cleanly: "
                                + "; ".join(failures[:5]) + "\n" + record.process_output[-2000:])
-        reference_cache.store(key, record)
+        observation_cache.store(key, record)
         return record
 
 
@@ -113,10 +113,19 @@ def grade_one(plan: Plan, submission: Submission, launcher=None) -> SubmissionRe
     except UnreadableSubmission as exc:
         return error_result(submission, str(exc), rubric.max_score)
     reference = plan.reference(launcher)
-    record = run_job(plan.job(loaded.cells), launcher)
+    job = plan.job(loaded.cells)
+    key = observation_cache.job_key(job, versions())
+    record = None if plan.force else observation_cache.load(key)
+    if record is None:
+        record = run_job(job, launcher)
+        observation_cache.store(key, record)
     return judge_submission(rubric, plan.checks, record, reference, plan.inputs,
                             student=submission.student, path=str(submission.path), notes=loaded.notes,
                             cell_order=[c["index"] for c in loaded.cells])
+
+
+def versions() -> dict[str, str]:
+    return {"tensorflow": package_version("tensorflow"), "keras": package_version("keras")}
 
 
 def error_result(submission: Submission, message: str, max_score: float = 0.0) -> SubmissionResult:
@@ -133,7 +142,8 @@ def new_run(seed: int, mode: str) -> GradingRun:
 
 def grade(root: Path, assignment: str | None = None, seed: int | None = None, jobs: int = 1,
           public_only: bool = False, data_dir: Path | None = None,
-          progress: Callable[[SubmissionResult], None] | None = None, warm: bool = True) -> GradingRun:
+          progress: Callable[[SubmissionResult], None] | None = None, warm: bool = True,
+          force: bool = False) -> GradingRun:
     """Grade every submission under ``root`` (``<student>/<assignment>.ipynb``)."""
     seed = secrets.randbelow(2**31) if seed is None else seed
     known = assignments.known_ids()
@@ -144,7 +154,7 @@ def grade(root: Path, assignment: str | None = None, seed: int | None = None, jo
     for sub in found:
         if sub.problem is None and sub.assignment not in plans:
             loaded = assignments.load(sub.assignment)
-            plans[sub.assignment] = Plan(loaded, loaded.rubric.checks_for(public_only), seed, data_dir)
+            plans[sub.assignment] = Plan(loaded, loaded.rubric.checks_for(public_only), seed, data_dir, force)
     return run_plans(found, plans, seed, "check" if public_only else "grade", jobs, progress, warm)
 
 

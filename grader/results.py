@@ -60,6 +60,7 @@ class SubmissionResult:
     curves: list[Curve] = field(default_factory=list)
     process_output: str = ""
     protections: dict = field(default_factory=dict)
+    cached: bool = False  # observations reused from an identical earlier run
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -23,7 +23,7 @@ def test_softmax_over_axis_0_loses_exactly_its_checks_and_is_named(tmp_path):
     for name in SOFTMAX_CHECKS:
         assert "axis 0" in checks[name].message and "axis=1" in checks[name].message
     assert "axis 0" in checks["chair_table_door_bed"].message
-    assert "table_loss is 0" in checks["table_loss"].message
+    assert "it is 0, i.e. p(table) = 1" in checks["table_loss"].message
     assert result.score == 20 - 1.5 - 2 - 1 - 1.5 - 1 - 1
     assert "expected" not in checks["softmax_hidden"].message
 

@@ -76,6 +76,7 @@ class RunRecord:
     rejected_lines: int = 0
     duration_s: float = 0.0
     attempts: int = 0
+    cached: bool = False  # loaded from the observation cache, not run now
 
     @property
     def status(self) -> str:

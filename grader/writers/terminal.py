@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import textwrap
+import threading
+import time
 
 from ..results import GradingRun, SubmissionResult
 
@@ -34,9 +37,40 @@ def check_table(sub: SubmissionResult) -> str:
     return "\n".join(lines)
 
 
-def progress_line(done: int, total: int, sub: SubmissionResult) -> str:
-    return (f"[{done}/{total}] {sub.student}/{sub.assignment}: {sub.status} "
-            f"{sub.score:g}/{sub.max_score:g} ({sub.duration_s:.1f} s)")
+class Progress:
+    """Submissions done/total, ETA and failures so far: one redrawn bar on a terminal, plain lines otherwise."""
+
+    def __init__(self, total: int, stream=None):
+        self.total, self.stream = total, stream or sys.stderr
+        self.done = self.failures = 0
+        self.started = time.monotonic()
+        self.lock = threading.Lock()
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def __call__(self, sub: SubmissionResult) -> None:
+        with self.lock:
+            self.done += 1
+            self.failures += sub.status != "graded" or sub.score < sub.max_score
+            elapsed = time.monotonic() - self.started
+            eta = elapsed / self.done * (self.total - self.done)
+            last = (f"{sub.student}/{sub.assignment} {sub.status} {sub.score:g}/{sub.max_score:g}"
+                    + (" (cached)" if sub.cached else f" ({sub.duration_s:.1f} s)"))
+            status = f"{self.done}/{self.total} · ETA {_duration(eta)} · {self.failures} not full marks"
+            if self.tty:
+                width = shutil.get_terminal_size((100, 20)).columns
+                filled = int(20 * self.done / max(1, self.total))
+                line = f"[{'#' * filled}{'.' * (20 - filled)}] {status} · {last}"
+                self.stream.write("\r" + line[: width - 1].ljust(width - 1))
+                if self.done == self.total:
+                    self.stream.write("\n")
+            else:
+                self.stream.write(f"[{status}] {last}\n")
+            self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
 def summary(run: GradingRun, out: str) -> str:

@@ -1,0 +1,77 @@
+"""Observations cached on disk, keyed by everything that decides them.
+
+The key is a hash of the job itself (the cells as they will run, budget included; the probes and their
+inputs; the seed; the limits) plus the TensorFlow, Keras and grader versions and the sandbox runtime's
+source. Judging is not part of the key: it is cheap and always redone, so a rubric edit that changes
+only points, tolerances or messages regrades without running anything, and an edit to one assignment
+never touches the others. The reference solution is cached the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from . import __version__
+from .sandbox import isolation, wire
+from .sandbox.runner import CellRecord, Incident, Job, Observation, RunRecord
+
+RUNTIME_FILES = sorted(isolation.RUNTIME_DIR.glob("*.py"))
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get("GRADER_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nn-grader"
+
+
+def job_key(job: Job, versions: dict[str, str]) -> str:
+    digest = hashlib.sha256(json.dumps({
+        "grader": __version__, "versions": versions, "seed": job.seed, "cells": job.cells,
+        "run_cells": job.run_cells, "probes_source": job.probes_source, "probes": job.probes,
+        "limits": dataclasses.asdict(job.limits), "data": sorted(job.data_files),
+    }, sort_keys=True).encode())
+    for path in RUNTIME_FILES:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def _path(key: str) -> Path:
+    return cache_dir() / "observations" / key[:2] / f"{key}.json"
+
+
+def load(key: str) -> RunRecord | None:
+    try:
+        data = json.loads(_path(key).read_text())
+        return RunRecord(
+            protections=isolation.Protections(**{**data["protections"], "notes": tuple(data["protections"]["notes"])}),
+            environment=data["environment"],
+            cells={c["index"]: CellRecord(**c) for c in data["cells"]},
+            observations={name: Observation(ok=o["ok"], value=wire.decode(o["value"]), error=o["error"],
+                                            seconds=o["seconds"]) for name, o in data["observations"].items()},
+            incidents=[Incident(**i) for i in data["incidents"]],
+            process_output=data["process_output"], rejected_lines=data["rejected_lines"],
+            duration_s=data["duration_s"], attempts=data["attempts"], cached=True)
+    except (OSError, ValueError, KeyError, TypeError, wire.WireError):
+        return None
+
+
+def store(key: str, record: RunRecord) -> None:
+    data = {
+        "protections": record.protections.to_dict(), "environment": record.environment,
+        "cells": [dataclasses.asdict(c) for c in record.cells.values()],
+        "observations": {name: {"ok": o.ok, "value": wire.encode(o.value), "error": o.error, "seconds": o.seconds}
+                         for name, o in record.observations.items()},
+        "incidents": [dataclasses.asdict(i) for i in record.incidents],
+        "process_output": record.process_output, "rejected_lines": record.rejected_lines,
+        "duration_s": record.duration_s, "attempts": record.attempts,
+    }
+    path = _path(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.{id(record)}.tmp")
+    tmp.write_text(json.dumps(data))
+    tmp.replace(path)
