@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--data-dir", type=Path, help="folder holding data sets such as mnist.npz")
     grade.add_argument("--force", action="store_true",
                        help="run every submission again even if nothing that decides its grade changed")
+    grade.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="send the work to an existing Dask distributed cluster")
 
     check = commands.add_parser("check", help="self-check one file against the public checks")
     check.add_argument("file", type=Path)
@@ -43,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
 def run_grade(args) -> int:
     progress = terminal.Progress(len(pipeline.discover(args.submissions, assignments.known_ids(), args.assignment)))
     run = pipeline.grade(args.submissions, assignment=args.assignment, seed=args.seed, jobs=args.jobs,
-                         data_dir=args.data_dir, progress=progress, force=args.force)
+                         data_dir=args.data_dir, progress=progress, force=args.force,
+                         scheduler=args.scheduler)
     write_reports(run, args.out)
     print(terminal.summary(run, str(args.out)))
     for error in run.harness_errors:

@@ -143,13 +143,17 @@ def new_run(seed: int, mode: str) -> GradingRun:
 def grade(root: Path, assignment: str | None = None, seed: int | None = None, jobs: int = 1,
           public_only: bool = False, data_dir: Path | None = None,
           progress: Callable[[SubmissionResult], None] | None = None, warm: bool = True,
-          force: bool = False) -> GradingRun:
+          force: bool = False, scheduler: str | None = None) -> GradingRun:
     """Grade every submission under ``root`` (``<student>/<assignment>.ipynb``)."""
     seed = secrets.randbelow(2**31) if seed is None else seed
     known = assignments.known_ids()
     if assignment and assignment not in known:
         raise HarnessError(f"unknown assignment {assignment!r}; known: {', '.join(known)}")
     found = discover(root, known, assignment)
+    if scheduler:
+        from . import distributed
+
+        return distributed.grade(scheduler, found, seed, "check" if public_only else "grade", data_dir, force, progress)
     plans: dict[str, Plan] = {}
     for sub in found:
         if sub.problem is None and sub.assignment not in plans:

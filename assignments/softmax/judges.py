@@ -110,7 +110,7 @@ PROBABILITY_MISTAKES = (
 TABLE_MISTAKES = (
     ("this is −log(0.382) from the notes' printed probabilities, which are not exact: use p(table) from "
      "your own softmax", lambda ev: np.array([-np.log(NOTES_P[1])])),
-    ("table_loss is 0, i.e. p(table) = 1: a softmax over axis 0 of a single row gives probabilities that "
+    ("it is 0, i.e. p(table) = 1: a softmax over axis 0 of a single row gives probabilities that "
      "are all 1 (see chair_table_door_bed_probabilities)", lambda ev: np.zeros(1)),
     ("the minus sign is missing: L = −Σ t_i log p_i = −log p(table) is positive",
      lambda ev: -np.asarray(ev.expected)),

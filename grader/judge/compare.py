@@ -73,7 +73,9 @@ def difference(got: Any, expected: Any, rtol: float, atol: float, hidden: bool,
 
 
 def _numeric_list(values: list) -> bool:
-    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    """A list of plain numbers (Python or NumPy scalars, 0-d arrays): compared as one array."""
+    return all((isinstance(v, (int, float, np.number)) and not isinstance(v, bool))
+               or (isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype != bool) for v in values)
 
 
 def _array_difference(got, expected, rtol, atol, hidden, label, where, check_dtype) -> Difference | None:

@@ -61,6 +61,17 @@ HINTS = (
     Hint("*", r"(Incompatible shapes|are incompatible|not broadcastable)",
          "Two shapes could not be broadcast together: print `.shape` of both operands. Labels of shape (4,) "
          "against outputs of shape (4, 1) is the classic case: make the labels (4, 1)."),
+    Hint("*", r"must have rank \(ndim\) `target.ndim - 1`|expected .* to have rank",
+         "SparseCategoricalCrossentropy expects integer class labels of shape (n,), not one-hot rows: pass "
+         "the labels themselves (or use CategoricalCrossentropy for one-hot targets)."),
+    Hint("*", r"`target` and `output` must have the same rank",
+         "CategoricalCrossentropy expects one-hot targets of shape (n, classes): one-hot encode the labels with "
+         "tf.one_hot, or use SparseCategoricalCrossentropy for integer labels."),
+    Hint("ValueError", r"Invalid value for argument `reduction`.*auto",
+         "Keras 3 has no reduction='auto' (Keras 2's Reduction.AUTO): leave `reduction` out; the default "
+         "already averages over the examples."),
+    Hint("ImportError", r"cannot import name 'np_utils'",
+         "`keras.utils.np_utils` is Keras 2: use `keras.utils.to_categorical` or `tf.one_hot`."),
     Hint("SyntaxError", r".",
          "The cell does not parse: look for a `# TODO` or `#` placeholder left in the code "
          "(e.g. `[#, #]` in a shape)."),

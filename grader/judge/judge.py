@@ -81,7 +81,7 @@ def probe_failure(observed: Observation, cells: list[CellReport]) -> str:
     if missing and failing:
         text += f" ({failing[0].label} failed with {failing[0].error_type or failing[0].status}; " \
                 "fix it first, the cells after it depend on it)"
-    hint = hint_for(error)
+    hint = "" if kind == "ProbeError" else hint_for(error)  # a probe's own message is already specific
     return f"{text}. Hint: {hint}" if hint else text
 
 
