@@ -55,7 +55,8 @@ def load(key: str) -> RunRecord | None:
                                             seconds=o["seconds"]) for name, o in data["observations"].items()},
             incidents=[Incident(**i) for i in data["incidents"]],
             process_output=data["process_output"], rejected_lines=data["rejected_lines"],
-            duration_s=data["duration_s"], attempts=data["attempts"], cached=True)
+            duration_s=data["duration_s"], attempts=data["attempts"], cached=True,
+            peak_rss_kb=data.get("peak_rss_kb", 0))
     except (OSError, ValueError, KeyError, TypeError, wire.WireError):
         return None
 
@@ -68,7 +69,7 @@ def store(key: str, record: RunRecord) -> None:
                          for name, o in record.observations.items()},
         "incidents": [dataclasses.asdict(i) for i in record.incidents],
         "process_output": record.process_output, "rejected_lines": record.rejected_lines,
-        "duration_s": record.duration_s, "attempts": record.attempts,
+        "duration_s": record.duration_s, "attempts": record.attempts, "peak_rss_kb": record.peak_rss_kb,
     }
     path = _path(key)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -61,6 +61,7 @@ class SubmissionResult:
     process_output: str = ""
     protections: dict = field(default_factory=dict)
     cached: bool = False  # observations reused from an identical earlier run
+    peak_rss_kb: int = 0  # the submission's process, when measured (warm workers)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -35,7 +35,7 @@ def judge_submission(rubric: Rubric, checks: list[Check], record: RunRecord, ref
         status=STATUS_OF_RUN[record.status], score=score, max_score=max_score,
         duration_s=record.duration_s, message=summary(record, cells, list(notes)), tests=tests,
         cells=cells, curves=curves, process_output=record.process_output,
-        protections=record.protections.to_dict(), cached=record.cached,
+        protections=record.protections.to_dict(), cached=record.cached, peak_rss_kb=record.peak_rss_kb,
     )
 
 

@@ -41,6 +41,7 @@ class Attempt:
     rejected_lines: int
     process_output: str
     elapsed: float  # how long the item in flight had run when it was stopped
+    peak_rss_kb: int = 0  # of the forked child, when a warm worker ran it
 
 
 class SpawnLauncher:
@@ -133,6 +134,7 @@ class WarmWorker:
         attempt = collect(self.read_end, limits, deadline, nonce, "exit")
         exits = [e for e in attempt.events if e["event"] == "exit"]
         attempt.returncode = exits[-1].get("code") if exits else None
+        attempt.peak_rss_kb = int(exits[-1].get("peak_rss_kb") or 0) if exits else 0
         if attempt.ending == "done" and attempt.returncode == 0 and any(e["event"] == "done" for e in attempt.events):
             attempt.ending = "done"
         elif attempt.ending == "done":
@@ -144,6 +146,20 @@ class WarmWorker:
             attempt.process_output = tail(output, limits.process_output_bytes)
             output.unlink()
         return attempt
+
+    def zygote_rss_kb(self) -> int:
+        """Resident memory of the zygote itself (the python process under bubblewrap's own)."""
+        pid = self.proc.pid if self.proc else None
+        while pid:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            except OSError:
+                return 0
+            if "python" in status.splitlines()[0]:
+                return int(next(l.split()[1] for l in status.splitlines() if l.startswith("VmRSS")))
+            pid = int(children[0]) if children else None
+        return 0
 
     def close(self) -> None:
         if self.proc is not None:

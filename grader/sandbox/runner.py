@@ -77,6 +77,7 @@ class RunRecord:
     duration_s: float = 0.0
     attempts: int = 0
     cached: bool = False  # loaded from the observation cache, not run now
+    peak_rss_kb: int = 0  # largest resident set of the submission's process (warm workers measure it)
 
     @property
     def status(self) -> str:
@@ -123,6 +124,7 @@ def run_job(job: Job, launcher=None) -> RunRecord:
 
 def _merge(record: RunRecord, attempt: Attempt) -> None:
     record.rejected_lines += attempt.rejected_lines
+    record.peak_rss_kb = max(record.peak_rss_kb, attempt.peak_rss_kb)
     record.process_output = attempt.process_output
     for event in attempt.events:
         kind = event["event"]

@@ -99,9 +99,10 @@ def main() -> None:
             except BaseException:
                 code = 70
             os._exit(code)
-        _, status = os.waitpid(pid, 0)
+        _, status, usage = os.wait4(pid, 0)
         clean_up(pid, pid_namespace)
-        child.EventChannel(channel_fd, job["nonce"]).emit(event="exit", code=exit_code(status))
+        child.EventChannel(channel_fd, job["nonce"]).emit(event="exit", code=exit_code(status),
+                                                         peak_rss_kb=usage.ru_maxrss)
 
 
 if __name__ == "__main__":
