@@ -68,3 +68,13 @@ def test_a_hung_child_is_caught_by_the_watchdog_and_the_worker_restarts():
         after = run_job(job(TRAIN), pool)
         assert after.status == "completed" and after.observations["observe"].ok
         assert pool.workers[0].starts == 2
+
+
+def test_files_the_worker_cannot_wipe_retire_the_worker():
+    locked = "import os\nos.makedirs('locked/inner')\nopen('locked/inner/plant.py', 'w').write('x')\nos.chmod('locked', 0o500)"
+    look = "import os\nprint(sorted(os.listdir('.')))"
+    with WarmPool(1) as pool:
+        run_job(Job(cells=[{"index": 1, "source": locked}], probes_source="", probes=[], seed=0), pool)
+        record = run_job(Job(cells=[{"index": 1, "source": look}], probes_source="", probes=[], seed=0), pool)
+        assert "locked" not in record.cells[1].output
+        assert pool.workers[0].starts == 2

@@ -135,6 +135,8 @@ class WarmWorker:
         exits = [e for e in attempt.events if e["event"] == "exit"]
         attempt.returncode = exits[-1].get("code") if exits else None
         attempt.peak_rss_kb = int(exits[-1].get("peak_rss_kb") or 0) if exits else 0
+        if exits and not exits[-1].get("clean", True):
+            self.close()  # the zygote could not wipe this submission's files: start afresh next time
         if attempt.ending == "done" and attempt.returncode == 0 and any(e["event"] == "done" for e in attempt.events):
             attempt.ending = "done"
         elif attempt.ending == "done":

@@ -1,9 +1,10 @@
 """A warm worker inside the sandbox: import TensorFlow once, then fork one child per job.
 
 The zygote never runs a TensorFlow op (a forked child of a process that has would hang); it only
-imports. Jobs arrive one JSON line at a time on stdin and run strictly one after the other: before
-each, the scratch directories are wiped; after each, every process the job left behind is killed, so
-nothing of one submission survives into the next. Each child gets its own session, resource limits,
+imports. Jobs arrive one JSON line at a time on stdin and run strictly one after the other: after
+each, every process the job left behind is killed and the scratch directories are wiped, so nothing
+of one submission survives into the next (if something cannot be wiped, the zygote exits and the
+parent starts a fresh one with a new scratch directory). Each child gets its own session, resource limits,
 output file and working directory, exactly like a freshly spawned child.
 """
 
@@ -30,7 +31,8 @@ def preload() -> None:
     from IPython.core import inputtransformer2  # noqa: F401
 
 
-def wipe(folder: str) -> None:
+def wipe(folder: str) -> bool:
+    """Empty ``folder``; False if something could not be removed (the worker must then be replaced)."""
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
         try:
@@ -40,6 +42,7 @@ def wipe(folder: str) -> None:
                 os.unlink(path)
         except OSError:
             pass
+    return not os.listdir(folder)
 
 
 def exit_code(status: int) -> int:
@@ -83,11 +86,9 @@ def main() -> None:
     pid_namespace = os.environ.get("GRADER_PID_NAMESPACE") == "1"
     preload()
     child.EventChannel(channel_fd, "zygote").emit(event="ready", pid=os.getpid())
+    scratch = [os.environ["HOME"]] + (["/tmp"] if pid_namespace else [])  # never the host's /tmp
     for line in sys.stdin.buffer:
         job = json.loads(line)
-        for folder in (os.environ["HOME"], "/tmp" if pid_namespace else None):
-            if folder:
-                wipe(folder)
         sys.stdout.flush()
         pid = os.fork()
         if pid == 0:
@@ -101,8 +102,11 @@ def main() -> None:
             os._exit(code)
         _, status, usage = os.wait4(pid, 0)
         clean_up(pid, pid_namespace)
+        clean = all([wipe(folder) for folder in scratch])
         child.EventChannel(channel_fd, job["nonce"]).emit(event="exit", code=exit_code(status),
-                                                         peak_rss_kb=usage.ru_maxrss)
+                                                         peak_rss_kb=usage.ru_maxrss, clean=clean)
+        if not clean:  # something of this submission would survive into the next one
+            os._exit(0)
 
 
 if __name__ == "__main__":
