@@ -41,6 +41,16 @@ class DataSetMissing(RuntimeError):
     pass
 
 
+_configured: Path | None = None
+
+
+def configure(data_dir: Path | None) -> None:
+    """Make ``--data-dir`` the first place every ``locate`` looks, the judges' included."""
+    global _configured
+    if data_dir is not None:
+        _configured = Path(data_dir)
+
+
 MNIST_ARRAYS = {"x_train.npy": "(60000, 28, 28)", "y_train.npy": "(60000,)",
                 "x_test.npy": "(10000, 28, 28)", "y_test.npy": "(10000,)"}
 
@@ -68,7 +78,8 @@ def verify(name: str, path: Path) -> None:
 
 def locate(name: str, data_dir: Path | None = None, download: bool = True) -> Path:
     dataset = DATASETS[name]
-    configured = data_dir or (Path(os.environ["GRADER_DATA_DIR"]) if os.environ.get("GRADER_DATA_DIR") else None)
+    configured = data_dir or _configured or (
+        Path(os.environ["GRADER_DATA_DIR"]) if os.environ.get("GRADER_DATA_DIR") else None)
     keras_cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
     candidates = [configured / dataset.filename] if configured else []
     candidates.append(keras_cache / dataset.filename)

@@ -13,7 +13,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from . import assignments, pipeline
+from . import assignments, datasets, pipeline
 from .results import GradingRun, SubmissionResult
 from .sandbox.launchers import WarmPool
 from .submissions import Submission
@@ -46,6 +46,7 @@ def _pool() -> WarmPool:
 def grade_on_worker(assignment_id: str, student: str, filename: str, content: bytes, original_path: str,
                     seed: int, public_only: bool, data_dir: str | None, force: bool) -> str:
     """Runs on a Dask worker. Returns JSON: {"result": {...}, "harness_error": str | None}."""
+    datasets.configure(Path(data_dir) if data_dir else None)
     plan = _plan(assignment_id, seed, public_only, data_dir, force)
     submission = Submission(student, assignment_id, Path(original_path))
     with tempfile.TemporaryDirectory(prefix="grader-dask-") as folder:
@@ -55,7 +56,7 @@ def grade_on_worker(assignment_id: str, student: str, filename: str, content: by
         harness_error = None
         try:
             result = pipeline.grade_one(plan, Submission(student, assignment_id, path), _pool())
-        except pipeline.HarnessError as exc:
+        except (pipeline.HarnessError, datasets.DataSetMissing) as exc:
             harness_error = str(exc)
             result = pipeline.error_result(submission, harness_error.splitlines()[0], plan.assignment.rubric.max_score)
     result.path = original_path

@@ -146,6 +146,7 @@ def grade(root: Path, assignment: str | None = None, seed: int | None = None, jo
           force: bool = False, scheduler: str | None = None) -> GradingRun:
     """Grade every submission under ``root`` (``<student>/<assignment>.ipynb``)."""
     seed = secrets.randbelow(2**31) if seed is None else seed
+    datasets.configure(data_dir)
     known = assignments.known_ids()
     if assignment and assignment not in known:
         raise HarnessError(f"unknown assignment {assignment!r}; known: {', '.join(known)}")
@@ -165,6 +166,7 @@ def grade(root: Path, assignment: str | None = None, seed: int | None = None, jo
 def check(path: Path, assignment: str | None = None, data_dir: Path | None = None) -> GradingRun:
     """A student's self-check: the public checks only, on one file, with a fixed seed."""
     assignment = assignment or path.stem
+    datasets.configure(data_dir)
     if assignment not in assignments.known_ids():
         raise HarnessError(f"cannot tell which assignment {path.name} is: name it <assignment>.ipynb "
                            f"or pass --assignment (one of {', '.join(assignments.known_ids())})")
@@ -196,7 +198,7 @@ def run_plans(found: list[Submission], plans: dict[str, Plan], seed: int, mode: 
         try:
             result = error_result(sub, sub.problem) if sub.problem else \
                 grade_one(plans[sub.assignment], sub, launcher)
-        except HarnessError as exc:
+        except (HarnessError, datasets.DataSetMissing) as exc:
             result = error_result(sub, str(exc).splitlines()[0], plans[sub.assignment].assignment.rubric.max_score)
             run.harness_errors.append(str(exc))
         except Exception as exc:  # a bug in the grader: this submission gets a result, the run says so

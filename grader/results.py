@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 SUBMISSION_STATUSES = ("graded", "timeout", "crashed", "error")
@@ -27,8 +28,12 @@ class Curve:
     title: str
     xlabel: str
     ylabel: str
-    series: dict[str, list[float]]
+    series: dict[str, list[float | None]]
     log_y: bool = False
+
+    def __post_init__(self) -> None:  # NaN/inf (a diverged run) is drawn as a gap and stored as null
+        self.series = {label: [float(v) if v is not None and math.isfinite(float(v)) else None for v in values]
+                       for label, values in self.series.items()}
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..datasets import DataSetMissing
 from ..notebook import cell_label
 from ..rubric import Check, Evidence, Rubric
 from ..results import CellReport, Curve, SubmissionResult, TestResult
@@ -59,6 +60,8 @@ def judge_check(check: Check, record: RunRecord, reference: RunRecord, inputs: d
         return result("error", 0.0, probe_failure(observed, cells)), []
     try:
         verdict = check.judge(Evidence(observed, expected, inputs, check.hidden))
+    except DataSetMissing:
+        raise  # the grader's problem, never the student's
     except Exception as exc:  # the observation had a shape the judge could not even read
         return result("failed", 0.0, f"the observed value could not be judged ({type(exc).__name__}: "
                                      f"{exc}); does it have the type the template asks for?"), []

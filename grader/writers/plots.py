@@ -24,9 +24,9 @@ def _data_uri(figure) -> str:
 def curve_image(curve: Curve) -> str:
     figure, axes = plt.subplots(figsize=(6.4, 3.4))
     for label, values in curve.series.items():
-        values = [v for v in values if v is not None]
-        if values:
-            axes.plot(range(1, len(values) + 1), values, label=label, linewidth=1.4)
+        if any(v is not None for v in values):
+            axes.plot(range(1, len(values) + 1), [float("nan") if v is None else v for v in values],
+                      label=label, linewidth=1.4)
     if curve.log_y and any(v > 0 for vs in curve.series.values() for v in vs if v is not None):
         axes.set_yscale("log")
     axes.set(title=curve.title, xlabel=curve.xlabel, ylabel=curve.ylabel)
