@@ -198,7 +198,15 @@ def loss_mistakes():
         labels = ev.inputs["labels"].astype(int)
         return -np.log(p[np.arange(len(labels)), labels])
 
+    def without_bias(ev):
+        w, b = ev.inputs["weights"]
+        p = softmax(logits([w, 0 * b], ev.inputs["inputs"]))
+        labels = ev.inputs["labels"].astype(int)
+        return -np.log(p[np.arange(len(labels)), labels]).mean(keepdims=True)
+
     return (
+        ("the loss is computed without the bias: run_network must return softmax(x W + b) (see forward_pass)",
+         without_bias),
         ("the loss is the sum of the cross entropies of the batch; average them (tf.reduce_mean) so that "
          "the step size does not grow with the batch size", lambda ev: per_image(ev).sum(keepdims=True)),
         ("the mean is taken over all n × 10 entries of −t·log(p), which divides the loss by 10: sum over the "
@@ -303,19 +311,17 @@ def training_quality(evidence: Evidence, margin: float, curves_wanted: bool) -> 
     needed = reference_accuracy - margin
     curves = ()
     if curves_wanted:
-        chunks = len(weights)
-        every = inputs["iterations"] // chunks
+        every = inputs["iterations"] // len(weights)
+        axis = f"point k: after {every}·(k − 1) iterations (point 1: the grader's start)"
+
+        def series(measure):
+            return {"your train()": finite(measure(w, relabel) for w in [start] + weights),
+                    "reference": finite(measure(w, relabel) for w in [start] + reference)}
+
         curves = (
-            Curve(f"Cross entropy on the 10000 test images, recomputed by the grader from the weights "
-                  f"after every {every} iterations", f"iteration (×{every}, 1 = grader's start)",
-                  "test cross entropy",
-                  {"your train()": finite([test_loss(start, relabel)] + [test_loss(w, relabel) for w in weights]),
-                   "reference": finite([test_loss(start, relabel)] + [test_loss(w, relabel) for w in reference])},
-                  log_y=True),
-            Curve("Test accuracy recomputed by the grader", f"iteration (×{every}, 1 = grader's start)",
-                  "test accuracy",
-                  {"your train()": finite([test_accuracy(start, relabel)] + [test_accuracy(w, relabel) for w in weights]),
-                   "reference": finite([test_accuracy(start, relabel)] + [test_accuracy(w, relabel) for w in reference])}),
+            Curve(f"Cross entropy on the 10000 test images, recomputed by the grader from the weights after "
+                  f"every {every} iterations", axis, "test cross entropy", series(test_loss), log_y=True),
+            Curve("Test accuracy recomputed by the grader", axis, "test accuracy", series(test_accuracy)),
         )
     text = (f"after {budget(inputs)} from the grader's starting weights, with the digits renamed by the grader, "
             f"your weights classify {accuracy:.1%} of the 10000 test images correctly (computed by the "
@@ -346,15 +352,17 @@ def loss_history(evidence: Evidence) -> Verdict:
         return failed(mine)
     (weights, histories), (_, reference_histories) = mine, theirs
     every = inputs["iterations"] // len(weights)
-    reported = [v for h in histories if h for v in h][: inputs["iterations"]]
+    reported = [v for h in histories if isinstance(h, list) for v in h][: inputs["iterations"]]
     ref_reported = [v for h in reference_histories for v in h]
     curves = (Curve("Loss per iteration as reported by train() (self-reported; scored only as far as it "
                     "agrees with the grader's recomputation)", "iteration", "cross entropy of the mini-batch",
                     {"your history (self-reported)": finite(reported),
                      "reference history": finite(ref_reported)}, log_y=True),)
-    if len(histories) != len(weights) or any(h is None for h in histories):
-        return failed("train() must return the list of its losses, one per iteration (it returned something "
-                      "else), so that they can be plotted", curves=curves)
+    odd = next((h for h in histories if not isinstance(h, list)), None) if histories else "nothing"
+    if odd is not None or len(histories) != len(weights):
+        return failed(f"train() returned {odd if isinstance(odd, str) else 'something else'}: it must return "
+                      "the list of its losses, one float per iteration, so that they can be plotted",
+                      curves=curves)
     before = [inputs["start"]] + weights[:-1]
     for part, (history, w0, w1) in enumerate(zip(histories, before, weights), start=1):
         if len(history) != every:
@@ -372,13 +380,13 @@ def loss_history(evidence: Evidence) -> Verdict:
             text = (f"iterations {(part - 1) * every + 1}–{part * every}: the losses train() reported average "
                     f"{mean:.4g}, but the cross entropy the grader recomputed from your weights went from "
                     f"{start_loss:.3f} to {end_loss:.3f}")
-            if mean > high and math.isclose(mean / max(end_loss, 1e-9), inputs["batch_size"], rel_tol=0.5):
+            if mean > high and low <= mean / inputs["batch_size"] <= high:
                 text += ": the reported loss is summed over the batch; report the mean (tf.reduce_mean)"
             else:
                 text += ": report the mean cross entropy of each mini-batch, as calc_loss returns it"
             return failed(text, curves=curves)
-    return passed(f"train() reported one loss per iteration, consistent with the cross entropy the grader "
-                  f"recomputed from its weights", curves)
+    return passed("train() reported one loss per iteration, consistent with the cross entropy the grader "
+                  "recomputed from its weights", curves)
 
 
 # --- accuracy function --------------------------------------------------------------------------
@@ -388,8 +396,19 @@ def accuracy_mistakes():
         predicted = np.argmax(logits([w, b], ev.inputs["inputs"]), axis=1)
         return np.mean(predicted == ev.inputs["labels"])
 
+    def network(axis=1, bias=1):
+        def produce(ev):
+            w, b = ev.inputs["weights"]
+            predicted = np.argmax(softmax(logits([w, bias * b], ev.inputs["inputs"]), axis), axis=1)
+            return np.array([np.mean(predicted == ev.inputs["labels"])])
+        return produce
+
     n = lambda ev: len(ev.inputs["labels"])  # noqa: E731
     return (
+        ("accuracy() counts right, but its predictions come from a run_network without the bias "
+         "(see forward_pass)", network(bias=0)),
+        ("accuracy() counts right, but its predictions come from a softmax over axis 0, across the images "
+         "(see forward_pass)", network(axis=0)),
         ("accuracy() returns a percentage; return the fraction of correct images (between 0 and 1)",
          lambda ev: np.array([100 * fraction(ev)])),
         ("accuracy() returns the number of correct images; divide by the number of images",

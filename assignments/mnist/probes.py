@@ -25,7 +25,8 @@ def explain(exc):
     if "object has no attribute 'minimize'" in message:
         raise ProbeError("Keras 3 optimizers have no .minimize() (the notes use Keras 2): compute the loss "
                          "under `with tf.GradientTape() as tape:`, take `tape.gradient(loss, [W, b])` and "
-                         "apply `optimizer.apply_gradients(zip(grads, [W, b]))` or W.assign_sub(eta * dW)") from exc
+                         "apply `optimizer.apply_gradients(zip(grads, [W, b]))` or W.assign_sub(eta * dW)"
+                         ) from exc
     raise exc
 
 
@@ -36,9 +37,11 @@ def variables(ns):
         if not isinstance(value, tf.Variable):
             raise ProbeError(f"{name} is a {type(value).__name__}; it must be a tf.Variable so that "
                              "training can update it")
-        if int(np.prod(value.shape)) != int(np.prod(shape)):
-            raise ProbeError(f"{name} has shape {tuple(value.shape)}; a 1-layer network from 784 pixels "
-                             f"to 10 digits needs {name} of shape {shape}")
+        if name == "W" and tuple(value.shape) != shape:
+            raise ProbeError(f"W has shape {tuple(value.shape)}; a 1-layer network from 784 pixels to 10 "
+                             "digits, with one image per row of x, needs W of shape (784, 10): y = x W + b")
+        if int(np.prod(value.shape)) != int(np.prod(shape)):  # b may be (10,), (1, 10) or (10, 1)
+            raise ProbeError(f"{name} has shape {tuple(value.shape)}; the 10 output nodes need b of shape (10,)")
         found.append(value)
     return found
 
@@ -52,11 +55,15 @@ def snapshot(ns):
     return [np.reshape(v.numpy(), shape) for v, shape in zip(variables(ns), SHAPES)]
 
 
-def call(function, *args):
+def call(function, *args, returns=True):
     try:
-        return function(*args)
+        value = function(*args)
     except Exception as exc:
         explain(exc)
+    if returns and value is None:
+        name = getattr(function, "__name__", "the function")
+        raise ProbeError(f"{name}() returned None: it must `return` its result")
+    return value
 
 
 def preprocessing(ns, images):
@@ -80,7 +87,7 @@ def trajectory(ns, weights, inputs, labels, eta, steps):
     inject(ns, weights)
     step, path = require(ns, "train_step"), []
     for _ in range(steps):
-        call(step, inputs.copy(), labels.copy(), eta)
+        call(step, inputs.copy(), labels.copy(), eta, returns=False)
         path.append(snapshot(ns))
     return path
 
@@ -100,20 +107,29 @@ def training_set():
     return _TRAINING_SET["x"], _TRAINING_SET["y"]
 
 
+def like(own, value):
+    """The grader's array as the same kind of array the notebook gives train(): a fresh copy either way."""
+    if isinstance(own, (tf.Tensor, tf.Variable)):
+        return tf.constant(value)
+    return value.copy()
+
+
 def history_values(value):
+    """The reported losses as floats, or a word saying what train() returned instead."""
     if value is None:
-        return None
+        return "None"
     try:
         return [float(v) for v in np.asarray(to_numpy(value), np.float64).reshape(-1)[:100_000]]
     except (TypeError, ValueError):
-        return None
+        return f"a {type(value).__name__}"
 
 
 def training(ns, start, relabel, iterations, batch_size, eta, chunks):
     """train() from the grader's start, on the training set with the digits renamed by ``relabel``.
 
     The budget is split into ``chunks`` calls of train(); the weights after each call are returned so
-    that the grader can follow the test accuracy along the way. The renaming (digit d is called
+    that the grader can follow the test accuracy along the way. x and labels are given as NumPy arrays,
+    or as tensors when the notebook's own x_train / train_labels are tensors. The renaming (digit d is called
     relabel[d]) means that only weights trained on the labels passed to train() can score.
     """
     x, y = training_set()
@@ -122,7 +138,13 @@ def training(ns, start, relabel, iterations, batch_size, eta, chunks):
     train = require(ns, "train")
     weights, histories = [], []
     for _ in range(chunks):
-        reported = call(train, x.copy(), labels.copy(), iterations // chunks, batch_size, eta)
+        arguments = like(ns.get("x_train"), x), like(ns.get("train_labels"), labels)
+        before = variables(ns)
+        reported = call(train, *arguments, iterations // chunks, batch_size, eta, returns=False)
+        if any(a is not b for a, b in zip(before, variables(ns))):
+            raise ProbeError("train() replaced W and b with new tf.Variables: it must continue from the "
+                             "current W and b (the grader sets them before calling train), updating them "
+                             "with .assign_sub(...) or an optimizer")
         weights.append(snapshot(ns))
         histories.append(history_values(reported))
     return {"weights": weights, "histories": histories}

@@ -24,14 +24,23 @@ F32 = np.float32
 # The grader's training budget: 300 iterations of mini-batches of 100 at η = 0.5, in 5 calls of train().
 TRAINING = {"iterations": 300, "batch_size": 100, "eta": 0.5, "chunks": 5}
 
-# How far below the reference's test accuracy (same budget, same seed, same starting weights and digit
-# renaming) a submission may land. Measured with reference/mnist.py through the grader (the `training`
-# probe, grading seeds 1-8): 90.9, 90.4, 90.8, 90.4, 90.6, 91.2, 90.7, 90.4 % (mean 90.7 %, spread
-# 0.8 points); differently written correct loops (np.random.permutation epochs, tf.random indices,
-# consecutive batches, Keras SGD.apply_gradients) land within 1.0 point of the reference on the same
-# seed. The margin is 2.5 points, so a correct submission passes whatever the seed (about 88 %
-# needed), while the typical broken loops stay far below it: a loss summed over the batch (step 100×
-# too large) ≈ 80-85 %, an ignored labels argument ≈ 10 %, untrained weights ≈ 10 %.
+# How far below the reference's test accuracy (same budget, same run seed, same starting weights and
+# digit renaming) a submission may land. Measured by grading reference/mnist.py, test accuracy (%) of the
+# weights its train() reached, for 18 grading seeds:
+#     seed (probe `training` / `training_hidden`)
+#      1: 90.7 / 90.7    2: 91.0 / 90.7    3: 90.7 / 90.6    4: 90.9 / 90.7    5: 90.8 / 90.7
+#      6: 91.0 / 90.6    7: 90.5 / 90.3    8: 90.4 / 90.8   11: 90.6 / 91.0   12: 91.0 / 90.7
+#     13: 90.7 / 90.5   14: 90.7 / 91.1   15: 90.8 / 90.4   21: 91.0 / 90.7   22: 91.1 / 90.2
+#     23: 91.0 / 91.1   24: 90.8 / 91.1   25: 91.3 / 90.7
+# i.e. 90.2-91.3 %, spread 1.1 points. Five differently written correct loops (examples/submissions/ada:
+# np.random.permutation epochs and a hand-written cross entropy; ben's loop with Keras SGD; tf.random
+# indices with tf.gather on tensors; consecutive batches without shuffling; SGD.apply_gradients), graded
+# with seeds 1-6, 11-15 and 21-25, landed between 89.8 and 91.3 %, at most 1.0 point below the reference
+# of the same seed. The margin is 2.5 points (2.5x that gap; 87.7-88.8 % needed), so a correct submission
+# passes whatever the seed. Untrained weights score about 10 % on the renamed digits and weights that
+# learnt the true digits (labels argument ignored, or trained earlier) about 1 %. A loss summed over the
+# batch (steps 100x too large) reaches 82-89 % (NumPy replica, 5 seeds), so that mistake is named by the
+# cross_entropy, training_step and loss_history checks rather than left to this threshold.
 ACCURACY_MARGIN = 0.025
 
 
@@ -40,9 +49,9 @@ def images(rng, n):
     peak = rng.integers(90, 256, size=(n, 1, 1))
     peak[0] = 255
     strokes = rng.random((n, 28, 28)) < 0.3
-    values = np.floor(rng.random((n, 28, 28)) * (peak + 1)).clip(0, 255)
+    values = (np.floor(rng.random((n, 28, 28)) * (peak + 1)).clip(0, 255) * strokes).astype(np.uint8)
     values[0, 14, 14] = 255
-    return (values * strokes).astype(np.uint8)
+    return values
 
 
 def pixels(rng, n):
@@ -102,7 +111,8 @@ HINT_TRAIN = ("Lecture 2, 'MNIST Problem' and 'Using Mini-Batches': train(x, lab
 HINT_HISTORY = ("Lecture 2, 'Using Matplotlib': plot loss vs iteration. train() returns the list of the "
                 "mini-batch losses, one float per iteration (the value calc_loss / train_step returns).")
 HINT_ACCURACY = ("Lecture 2, 'MNIST Problem', test against new data: the predicted digit is "
-                 "tf.argmax(run_network(x), axis=1); accuracy is the fraction of images where it equals the label.")
+                 "tf.argmax(run_network(x), axis=1); accuracy is the fraction of images where it equals "
+                 "the label.")
 
 PROBES = (
     Probe("preprocess_public", "preprocessing", lambda rng: {"images": images(rng, 6)}),
@@ -160,8 +170,8 @@ CHECKS = (
           judges.trained_accuracy(ACCURACY_MARGIN, curves=True),
           f"train() with the grader's budget ({TRAINING['iterations']} iterations, batches of "
           f"{TRAINING['batch_size']}, η = {TRAINING['eta']}) reaches, on the 10000 test images, at least the "
-          f"reference's accuracy minus {ACCURACY_MARGIN:.1%} (accuracy computed by the grader from the "
-          "trained weights)", HINT_TRAIN),
+          f"reference's accuracy minus {100 * ACCURACY_MARGIN:g} percentage points (accuracy computed by the "
+          "grader from the trained weights)", HINT_TRAIN),
     Check("loss_history", 1, "training", judges.loss_history,
           "train() returns one loss per iteration, consistent with the grader's recomputation; plotted",
           HINT_HISTORY),
@@ -184,6 +194,8 @@ RUBRIC = Rubric(
     checks=CHECKS,
     # the notebook's own training cell is not scored (the probes train with their own budget): keep it short
     parameters={"ITERATIONS": 50, "BATCH_SIZE": 100, "LEARNING_RATE": judges.LEARNING_RATE},
-    limits=Limits(total_s=300, cell_s=90, probe_s=90),
+    # measured: a submission takes 3-10 s in all, a training probe 1-3 s. The slowest plausible loop seen,
+    # tf.gather on the whole NumPy training set in every iteration (~0.2 s each), needs ~60 s per probe.
+    limits=Limits(total_s=300, cell_s=60, probe_s=90),
     data_files=("mnist",),
 )
