@@ -34,8 +34,11 @@ HINTS = (
     Hint("ValueError", r"(Invalid filepath extension|\.keras` extension|file extension)",
          "Keras 3 saves a whole model only to a `.keras` file: `model.save('IrisModel.keras')` and "
          "`keras.models.load_model('IrisModel.keras')` (the notes' `save(\"IrisModel\")` is Keras 2)."),
-    Hint("ValueError", r"File format not supported.*IrisModel|File not found.*IrisModel",
-         "Keras 3 loads whole models from a `.keras` file: save with `model.save('IrisModel.keras')` first."),
+    Hint("ValueError", r"File format not supported: filepath=(?!.*\.keras)|File not found: filepath=(?!.*\.keras)",
+         "Keras 3 loads whole models from a `.keras` file: save with `model.save('IrisModel.keras')` and load "
+         "that path (the notes' Keras 2 `load_model('IrisModel')` reads a SavedModel folder, which Keras 3 does not)."),
+    Hint("ValueError", r"filename must end in `\.weights\.h5`",
+         "Keras 3 saves weights only to a file ending in `.weights.h5`: `model.save_weights('iris.weights.h5')`."),
     Hint("AttributeError", r"no attribute 'predict_classes'",
          "`predict_classes` was removed: use `np.argmax(model.predict(x), axis=1)`."),
     Hint("TypeError", r"unexpected keyword argument 'nb_epoch'",
