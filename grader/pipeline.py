@@ -83,6 +83,9 @@ class Plan:
                     self._reference = self._observe_reference(launcher)
                 except HarnessError as exc:
                     self._reference_error = exc
+                except Exception as exc:  # e.g. the sandbox cannot start on this host
+                    self._reference_error = HarnessError(
+                        f"the reference for {self.assignment.id} could not run: {type(exc).__name__}: {exc}")
             if self._reference_error is not None:
                 raise self._reference_error
             return self._reference

@@ -78,3 +78,17 @@ def test_files_the_worker_cannot_wipe_retire_the_worker():
         record = run_job(Job(cells=[{"index": 1, "source": look}], probes_source="", probes=[], seed=0), pool)
         assert "locked" not in record.cells[1].output
         assert pool.workers[0].starts == 2
+
+
+def test_wipe_spares_read_only_mounts_below_tmp_and_nothing_else(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(isolation.RUNTIME_DIR))
+    from zygote import wipe
+
+    kept = tmp_path / "checkout" / ".venv"
+    kept.mkdir(parents=True)
+    (kept / "python").write_text("")
+    (tmp_path / "checkout" / "planted.py").write_text("")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("")
+    assert wipe(str(tmp_path), frozenset({str(kept)}))
+    assert sorted(p.name for p in tmp_path.rglob("*")) == [".venv", "checkout", "python"]

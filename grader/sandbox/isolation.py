@@ -124,6 +124,8 @@ def build_command(method: str, scratch: Path, data_files: dict[str, Path], scrip
         "PYTHONDONTWRITEBYTECODE": "1",
         "KERAS_BACKEND": "tensorflow",
         "GRADER_PID_NAMESPACE": "1" if isolated else "0",
+        # read-only mounts that may sit below the sandbox's /tmp: a warm worker must not try to wipe them
+        "GRADER_KEEP": ":".join(str(p) for p in [*_python_roots(), RUNTIME_DIR] if str(p).startswith("/tmp/")),
     }
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # host-specific BLAS fixes must survive
         if var in os.environ:
@@ -135,10 +137,12 @@ def build_command(method: str, scratch: Path, data_files: dict[str, Path], scrip
     if isolated:
         argv = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent", "--new-session"]
         argv += _system_binds()
+        # /tmp first: the Python installation or this checkout may live below /tmp, and a later tmpfs
+        # would hide them
+        argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
         for root in _python_roots():
             argv += ["--ro-bind", str(root), str(root)]
         argv += ["--ro-bind", str(RUNTIME_DIR), str(RUNTIME_DIR)]
-        argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
         argv += ["--bind", str(scratch), SANDBOX_HOME, "--chdir", SANDBOX_HOME]
         for inside, host in data_files.items():
             argv += ["--ro-bind", str(host), f"{SANDBOX_DATA}/{inside}"]

@@ -31,10 +31,19 @@ def preload() -> None:
     from IPython.core import inputtransformer2  # noqa: F401
 
 
-def wipe(folder: str) -> bool:
-    """Empty ``folder``; False if something could not be removed (the worker must then be replaced)."""
+def wipe(folder: str, keep: frozenset[str] = frozenset()) -> bool:
+    """Empty ``folder`` but for the read-only mounts in ``keep`` (and the folders leading to them).
+
+    False if something could not be removed: the worker must then be replaced.
+    """
+    clean = True
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
+        if path in keep:
+            continue
+        if any(k.startswith(path + "/") for k in keep):
+            clean = wipe(path, keep) and clean
+            continue
         try:
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path, ignore_errors=True)
@@ -42,7 +51,8 @@ def wipe(folder: str) -> bool:
                 os.unlink(path)
         except OSError:
             pass
-    return not os.listdir(folder)
+        clean = clean and not os.path.lexists(path)
+    return clean
 
 
 def exit_code(status: int) -> int:
@@ -87,6 +97,7 @@ def main() -> None:
     preload()
     child.EventChannel(channel_fd, "zygote").emit(event="ready", pid=os.getpid())
     scratch = [os.environ["HOME"]] + (["/tmp"] if pid_namespace else [])  # never the host's /tmp
+    keep = frozenset(p for p in os.environ.get("GRADER_KEEP", "").split(":") if p)
     for line in sys.stdin.buffer:
         job = json.loads(line)
         sys.stdout.flush()
@@ -102,7 +113,7 @@ def main() -> None:
             os._exit(code)
         _, status, usage = os.wait4(pid, 0)
         clean_up(pid, pid_namespace)
-        clean = all([wipe(folder) for folder in scratch])
+        clean = all([wipe(folder, keep) for folder in scratch])
         child.EventChannel(channel_fd, job["nonce"]).emit(event="exit", code=exit_code(status),
                                                          peak_rss_kb=usage.ru_maxrss, clean=clean)
         if not clean:  # something of this submission would survive into the next one
