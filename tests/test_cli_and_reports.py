@@ -137,3 +137,19 @@ def test_student_output_cannot_run_script_in_the_instructors_browser(tmp_path):
         dom = browse(page, tmp_path, "--dump-dom")
         assert "data-pwned" not in dom.split("<body", 1)[1].split(">", 1)[0]
         assert "&lt;script&gt;" in dom
+
+
+def test_unchanged_pages_are_not_drawn_again(tmp_path):
+    from grader.pipeline import new_run
+    from grader.results import Curve, SubmissionResult
+    from grader.writers import html
+
+    run = new_run(3, "grade")
+    sub = SubmissionResult("ada", "xor", "ada/xor.ipynb", "graded", 22.0, 22.0, 1.0, "ran cleanly",
+                           curves=[Curve("loss", "step", "L", {"run": [1.0, 0.5, float("nan"), 0.1]}, log_y=True)])
+    run.submissions = [sub]
+    first = html.write(run, tmp_path)
+    assert tmp_path / "ada" / "xor.html" in first
+    assert tmp_path / "ada" / "xor.html" not in html.write(run, tmp_path)
+    sub.score = 20.0
+    assert tmp_path / "ada" / "xor.html" in html.write(run, tmp_path)

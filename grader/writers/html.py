@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -28,7 +30,10 @@ def write(run: GradingRun, out: Path) -> list[Path]:
     for sub in run.submissions:
         path = out / submission_page(sub)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(ENVIRONMENT.get_template("submission.html.j2").render(
+        stamp = f"<!-- nn-grader page {page_digest(run, sub)} -->\n"
+        if path.exists() and path.read_text().startswith(stamp):
+            continue  # an unchanged result: its plots need not be drawn again
+        path.write_text(stamp + ENVIRONMENT.get_template("submission.html.j2").render(
             run=run, sub=sub, images=[plots.curve_image(c) for c in sub.curves]))
         written.append(path)
     index = out / "index.html"
@@ -37,6 +42,13 @@ def write(run: GradingRun, out: Path) -> list[Path]:
         protections=sorted({(s.protections.get("method", "?"), tuple(s.protections.get("notes", [])))
                             for s in run.submissions if s.protections})))
     return [index, *written]
+
+
+def page_digest(run: GradingRun, sub: SubmissionResult) -> str:
+    """Everything a submission's page shows (the result, minus timings, and the run's versions)."""
+    shown = {k: v for k, v in sub.to_dict().items() if k not in ("duration_s", "cached")}
+    header = [run.grader_version, run.tensorflow_version, run.keras_version, run.python_version, run.seed, run.mode]
+    return hashlib.sha256(json.dumps([header, shown], sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
 def pass_rates(run: GradingRun) -> dict[str, list[dict]]:
