@@ -22,7 +22,7 @@ from .judge.judge import judge_submission
 from .notebook import UnreadableSubmission, code_cells
 from .results import GradingRun, SubmissionResult
 from .rubric import Check
-from .sandbox import wire
+from .sandbox import isolation, wire
 from .sandbox.launchers import SpawnLauncher, WarmPool
 from .sandbox.runner import Job, RunRecord, run_job
 from .submissions import Submission, discover
@@ -180,8 +180,12 @@ def check(path: Path, assignment: str | None = None, data_dir: Path | None = Non
 
 
 def launcher_for(plans: dict[str, Plan], jobs: int, warm: bool):
-    """Warm workers (TensorFlow imported once per parallel slot) unless asked for fresh processes."""
-    if not warm:
+    """Warm workers (TensorFlow imported once per parallel slot) unless asked for fresh processes.
+
+    Warm workers need bubblewrap's PID namespace to kill everything a submission leaves behind, so
+    on a host without it every attempt gets a fresh process instead.
+    """
+    if not warm or isolation.available_method() != "bubblewrap":
         return SpawnLauncher()
     files: dict[str, Path] = {}
     for plan in plans.values():

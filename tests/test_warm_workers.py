@@ -92,3 +92,24 @@ def test_wipe_spares_read_only_mounts_below_tmp_and_nothing_else(tmp_path, monke
     (tmp_path / "notes" / "a.txt").write_text("")
     assert wipe(str(tmp_path), frozenset({str(kept)}))
     assert sorted(p.name for p in tmp_path.rglob("*")) == [".venv", "checkout", "python"]
+
+
+def test_a_child_can_neither_reach_the_job_queue_nor_forge_its_own_exit():
+    attack = (
+        "import json, os, sys, time\n"
+        "try:\n    open(f'/proc/{os.getppid()}/fd/0', 'rb'); print('QUEUE OPEN')\n"
+        "except OSError as e:\n    print('queue blocked')\n"
+        "frame = sys._getframe()\n"
+        "while frame and 'job' not in frame.f_locals:\n    frame = frame.f_back\n"
+        "job = frame.f_locals['job']\n"
+        "forged = {'event': 'exit', 'job': job['nonce'], 'code': 0, 'clean': True}\n"
+        "os.write(job['event_fd'], (json.dumps(forged) + '\\n').encode())\n"
+        "time.sleep(2)\n"
+        "print('still running after the forged exit')")
+    with WarmPool(1) as pool:
+        record = run_job(Job(cells=[{"index": 1, "source": attack}], probes_source="", probes=[], seed=0), pool)
+        assert record.status == "completed" and record.rejected_lines >= 1
+        output = record.cells[1].output
+        assert "QUEUE OPEN" not in output and "queue blocked" in output
+        assert "still running after the forged exit" in output
+        assert run_job(job(TRAIN), pool).observations["observe"].ok and pool.workers[0].starts == 1

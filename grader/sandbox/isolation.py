@@ -20,6 +20,7 @@ from pathlib import Path
 
 RUNTIME_DIR = Path(__file__).resolve().parent  # child.py + wire.py, nothing else
 SANDBOX_HOME = "/home/student"
+TMPFS_BYTES = 512 * 1024**2  # /tmp in memory: not counted by RLIMIT_AS, so it gets a size of its own
 GIB = 1024**3
 
 
@@ -139,7 +140,8 @@ def build_command(method: str, scratch: Path, data_files: dict[str, Path], scrip
         argv += _system_binds()
         # /tmp first: the Python installation or this checkout may live below /tmp, and a later tmpfs
         # would hide them
-        argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+        argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
+                 "--size", str(TMPFS_BYTES // 8), "--tmpfs", "/dev/shm"]
         for root in _python_roots():
             argv += ["--ro-bind", str(root), str(root)]
         argv += ["--ro-bind", str(RUNTIME_DIR), str(RUNTIME_DIR)]
@@ -148,6 +150,7 @@ def build_command(method: str, scratch: Path, data_files: dict[str, Path], scrip
             argv += ["--ro-bind", str(host), f"{SANDBOX_DATA}/{inside}"]
         if log_dir is not None:
             argv += ["--bind", str(log_dir), SANDBOX_LOG]
+        argv += ["--remount-ro", "/"]  # bubblewrap's own root tmpfs: nothing outside the mounts above is writable
         argv += ["--uid", "65534", "--gid", "65534", "--clearenv"]
         for key, value in env.items():
             argv += ["--setenv", key, value]
@@ -164,11 +167,11 @@ def build_command(method: str, scratch: Path, data_files: dict[str, Path], scrip
 def protections_for(method: str, memory_bytes: int, file_size_bytes: int) -> Protections:
     notes: list[str] = []
     if method == "unshare":
-        notes.append("bubblewrap unavailable: network isolated, but the file system is visible "
-                     "(read-only protections rely on file permissions)")
+        notes.append("bubblewrap unavailable: network isolated, but the submission runs as the grader's user "
+                     "and can read and write every file the grader can (reference, rubrics, cache)")
     elif method == "none":
-        notes.append("no isolation available on this host (no bubblewrap, no network namespace): "
-                     "the submission could reach the network and read files the grader can read")
+        notes.append("no isolation available on this host (no bubblewrap, no network namespace): the "
+                     "submission could reach the network and read and write every file the grader can")
     if sys.platform != "linux":
         notes.append("memory limit not enforced on this platform")
     return Protections(

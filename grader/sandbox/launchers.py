@@ -9,6 +9,7 @@ per attempt, see ``zygote.py``.
 from __future__ import annotations
 
 import json
+import math
 import os
 import queue
 import re
@@ -16,6 +17,7 @@ import secrets
 import selectors
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -98,19 +100,22 @@ class WarmWorker:
         self.close()
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-warm-"))
         self.logs = Path(tempfile.mkdtemp(prefix="grader-warm-log-"))
-        self.read_end, write_end = os.pipe()
+        self.read_end, write_end = os.pipe()  # children's events
+        self.control_end, control_write = os.pipe()  # the zygote's own: children close it at fork
         argv, env, self.keras_home = isolation.build_command(
             self.method, self.scratch, self.data_files, "zygote.py", log_dir=self.logs,
-            extra_env={"GRADER_EVENT_FD": str(write_end)})
+            extra_env={"GRADER_EVENT_FD": str(write_end), "GRADER_CONTROL_FD": str(control_write)})
         self.log_inside = env["GRADER_LOG_DIR"]
         with open(self.logs / "zygote", "wb") as out:
             self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=out,
-                                         stderr=subprocess.STDOUT, pass_fds=(write_end,),
+                                         stderr=subprocess.STDOUT, pass_fds=(write_end, control_write),
                                          start_new_session=True, cwd=self.scratch)
         os.close(write_end)
+        os.close(control_write)
         self.event_fd = write_end
         self.starts += 1
-        ready = collect(self.read_end, None, time.monotonic() + STARTUP_SECONDS, "zygote", "ready")
+        ready = collect(self.read_end, None, time.monotonic() + STARTUP_SECONDS, "zygote", "ready",
+                        control_fd=self.control_end)
         if ready.ending != "done":
             output = tail(self.logs / "zygote", 4000)
             self.close()
@@ -131,7 +136,7 @@ class WarmWorker:
         except BrokenPipeError:
             self.close()
             return Attempt([], "exited", None, None, 0, "", 0.0)
-        attempt = collect(self.read_end, limits, deadline, nonce, "exit")
+        attempt = collect(self.read_end, limits, deadline, nonce, "exit", control_fd=self.control_end)
         exits = [e for e in attempt.events if e["event"] == "exit"]
         attempt.returncode = exits[-1].get("code") if exits else None
         attempt.peak_rss_kb = int(exits[-1].get("peak_rss_kb") or 0) if exits else 0
@@ -143,10 +148,11 @@ class WarmWorker:
             attempt.ending = "exited"  # the child ended (exit event) without finishing its job
         else:
             self.close()  # hung, flooding or dead: never reuse this zygote
-        output = self.logs / f"out-{nonce}"
-        if output.exists():
-            attempt.process_output = tail(output, limits.process_output_bytes)
-            output.unlink()
+        if self.proc is not None:
+            attempt.process_output = tail(self.logs / f"out-{nonce}", limits.process_output_bytes)
+            for leftover in self.logs.iterdir():  # whatever a child put in the shared log folder
+                if leftover.name != "zygote":
+                    leftover.unlink(missing_ok=True) if not leftover.is_dir() else shutil.rmtree(leftover, True)
         return attempt
 
     def zygote_rss_kb(self) -> int:
@@ -169,6 +175,7 @@ class WarmWorker:
             wait(self.proc)
             self.proc.stdin.close()
             os.close(self.read_end)
+            os.close(self.control_end)
             self.proc = None
             shutil.rmtree(self.scratch, ignore_errors=True)
             shutil.rmtree(self.logs, ignore_errors=True)
@@ -189,6 +196,9 @@ class WarmPool:
         worker = self.free.get()
         try:
             return worker.attempt(payload, job, deadline)
+        except BaseException:
+            worker.close()  # never lend out a worker in an unknown state
+            raise
         finally:
             self.free.put(worker)
 
@@ -203,55 +213,74 @@ class WarmPool:
         self.close()
 
 
-def collect(fd: int, limits, deadline: float, nonce: str, final: str) -> Attempt:
-    """Read events until ``final`` arrives for ``nonce``, the writers go away, or a limit is hit."""
+def collect(fd: int, limits, deadline: float, nonce: str, final: str, control_fd: int | None = None) -> Attempt:
+    """Read events until ``final`` arrives for ``nonce``, the writers go away, or a limit is hit.
+
+    With ``control_fd`` (warm workers), "ready" and "exit" are believed only from that pipe, which no
+    child can write to; on the event pipe they are rejected like any other forgery.
+    """
     started = time.monotonic()
     events: list[dict] = []
-    buffer, total, rejected = b"", 0, 0
+    buffers = {fd: b"", control_fd: b""}
+    total, rejected = 0, 0
     in_flight: tuple[str, Any] | None = ("startup", None)
     item_started, item_limit = started, STARTUP_SECONDS
     ending, item_elapsed = None, 0.0
     selector = selectors.DefaultSelector()
-    selector.register(fd, selectors.EVENT_READ)
-    os.set_blocking(fd, False)
+    for source in (fd, control_fd):
+        if source is not None:
+            selector.register(source, selectors.EVENT_READ)
+            os.set_blocking(source, False)
     cap = limits.events_bytes if limits else 1 << 20
     while ending is None:
         now = time.monotonic()
         if now > deadline or now - item_started > item_limit:
             ending, item_elapsed = "timeout", now - item_started
             break
-        if not selector.select(timeout=0.2):
-            continue
-        chunk = _read(fd)
-        if chunk is None:
-            continue
-        if not chunk:  # every writer closed: the process is gone (or closed our channel)
-            ending = "exited"
-            break
-        total += len(chunk)
-        if total > cap:
-            ending = "output cap"
-            break
-        buffer += chunk
-        *lines, buffer = buffer.split(b"\n")
-        for line in lines:
-            event = _parse(line)
-            if event is None or event.get("job") != nonce:
-                rejected += 1
+        for key, _ in selector.select(timeout=0.2):
+            source = key.fd
+            chunk = _read(source)
+            if chunk is None:
                 continue
-            events.append(event)
-            kind = event["event"]
-            if kind == final:
-                ending = "done"
+            if not chunk:  # every writer closed: the process is gone (or closed our channel)
+                ending = ending or "exited"
+                selector.unregister(source)
+                continue
+            total += len(chunk)
+            if total > cap:
+                ending = "output cap"
                 break
-            if kind in ("cell_start", "probe_start"):
-                key = event.get("index") if kind == "cell_start" else event.get("name")
-                in_flight = ("cell" if kind == "cell_start" else "probe", key)
-                item_started = time.monotonic()
-                item_limit = limits.cell_s if kind == "cell_start" else limits.probe_s
-            elif kind in ("cell_end", "observation", "hello", "done"):
-                in_flight, item_started = None, time.monotonic()
-                item_limit = limits.cell_s if limits else STARTUP_SECONDS
+            *lines, buffers[source] = (buffers[source] + chunk).split(b"\n")
+            for line in lines:
+                event = _parse(line)
+                from_control = source == control_fd
+                trusted_channel = control_fd is None or from_control == ((event or {}).get("event") in ("ready", "exit"))
+                if event is None or event.get("job") != nonce or not trusted_channel:
+                    rejected += 1
+                    continue
+                events.append(event)
+                kind = event["event"]
+                if kind == final:
+                    ending = "done"
+                    break
+                if kind in ("cell_start", "probe_start"):
+                    key_ = event.get("index") if kind == "cell_start" else event.get("name")
+                    in_flight = ("cell" if kind == "cell_start" else "probe", key_)
+                    item_started = time.monotonic()
+                    item_limit = limits.cell_s if kind == "cell_start" else limits.probe_s
+                elif kind in ("cell_end", "observation", "hello", "done"):
+                    in_flight, item_started = None, time.monotonic()
+                    item_limit = limits.cell_s if limits else STARTUP_SECONDS
+            if ending:
+                break
+    if ending == "done" and control_fd is not None:  # the child is gone: take what it wrote last
+        pending = buffers[fd]
+        while (chunk := _read(fd)) and len(pending) < cap:
+            pending += chunk
+        for line in pending.split(b"\n"):
+            event = _parse(line)
+            if event and event.get("job") == nonce and event["event"] not in ("ready", "exit"):
+                events.insert(len(events) - 1, event)
     selector.close()
     if any(e["event"] == "done" for e in events):
         in_flight = None
@@ -267,7 +296,11 @@ def _read(fd: int) -> bytes | None:
         return None
 
 
+TEXT_CAPS = {"output": 10_000, "message": 2_000, "traceback": 5_000, "type": 100}
+
+
 def _parse(line: bytes) -> dict | None:
+    """One event, or None when the line is not one (a forged or garbled line is only counted)."""
     line = line.strip()
     if not line:
         return None
@@ -275,13 +308,40 @@ def _parse(line: bytes) -> dict | None:
         event = json.loads(line, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(event, dict) or event.get("event") not in KNOWN_EVENTS:
-        return None
-    if event["event"] == "cell_end" and not isinstance(event.get("index"), int):
-        return None
-    if event["event"] in ("probe_start", "observation") and not isinstance(event.get("name"), str):
+    if not isinstance(event, dict) or event.get("event") not in KNOWN_EVENTS or not _valid(event):
         return None
     return event
+
+
+def _valid(event: dict) -> bool:
+    """Types and sizes the parent relies on; the child's own caps, checked again on this side."""
+    kind = event["event"]
+    if kind in ("cell_start", "cell_end") and type(event.get("index")) is not int:
+        return False
+    if kind in ("probe_start", "observation") and not isinstance(event.get("name"), str):
+        return False
+    for key in ("seconds", "t", "import_seconds"):
+        if key in event and not (isinstance(event[key], (int, float)) and math.isfinite(event[key])):
+            return False
+    for key in ("code", "peak_rss_kb"):
+        if key in event and event[key] is not None and type(event[key]) is not int:
+            return False
+    if kind == "cell_end":
+        if event.get("status") not in ("ok", "error") or not isinstance(event.get("output", ""), str):
+            return False
+        magics = event.get("magics", [])
+        if not isinstance(magics, list) or not all(isinstance(m, str) for m in magics):
+            return False
+        event["magics"] = [m[:200] for m in magics[:50]]
+        event["output"] = event.get("output", "")[: TEXT_CAPS["output"]]
+    if "error" in event and event["error"] is not None:
+        error = event["error"]
+        if not isinstance(error, dict) or not all(isinstance(error.get(k, ""), str) for k in TEXT_CAPS):
+            return False
+        event["error"] = {k: error.get(k, "")[:cap] for k, cap in TEXT_CAPS.items() if k != "output"}
+    if kind == "hello" and not all(isinstance(v, (str, int, float)) for v in event.values()):
+        return False
+    return True
 
 
 def _reject_constant(name: str):
@@ -304,9 +364,17 @@ def wait(proc: subprocess.Popen) -> int | None:
 
 
 def tail(path: Path, cap: int) -> str:
-    size = path.stat().st_size
-    with open(path, "rb") as handle:
+    """The last ``cap`` bytes of a regular file; never follows a link or blocks on a FIFO a child left."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return ""
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return "[output replaced by something that is not a file: not read]"
+        size = info.st_size
         if size > cap:
             handle.seek(size - cap)
-        text = TF_NOISE.sub("", handle.read().decode("utf-8", errors="replace"))
+        text = TF_NOISE.sub("", handle.read(cap).decode("utf-8", errors="replace"))
     return (f"[... {size - cap} earlier bytes not kept ...]\n" + text) if size > cap else text

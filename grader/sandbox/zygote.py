@@ -10,6 +10,7 @@ output file and working directory, exactly like a freshly spawned child.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import resource
@@ -55,6 +56,12 @@ def wipe(folder: str, keep: frozenset[str] = frozenset()) -> bool:
     return clean
 
 
+def make_undumpable() -> None:
+    """Children run as our uid: without this they could open /proc/<zygote>/fd and reach its pipes."""
+    PR_SET_DUMPABLE = 4
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
 def exit_code(status: int) -> int:
     return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
 
@@ -92,19 +99,26 @@ def clean_up(pid: int, pid_namespace: bool) -> None:
 
 
 def main() -> None:
-    channel_fd = int(os.environ["GRADER_EVENT_FD"])
+    control_fd = int(os.environ["GRADER_CONTROL_FD"])  # ours alone: "ready" and "exit" go here
     pid_namespace = os.environ.get("GRADER_PID_NAMESPACE") == "1"
+    make_undumpable()
     preload()
-    child.EventChannel(channel_fd, "zygote").emit(event="ready", pid=os.getpid())
-    scratch = [os.environ["HOME"]] + (["/tmp"] if pid_namespace else [])  # never the host's /tmp
+    child.EventChannel(control_fd, "zygote").emit(event="ready", pid=os.getpid())
+    scratch = [os.environ["HOME"]] + (["/tmp", "/dev/shm"] if pid_namespace else [])  # never the host's
+    scratch = [folder for folder in scratch if os.path.isdir(folder)]
     keep = frozenset(p for p in os.environ.get("GRADER_KEEP", "").split(":") if p)
     for line in sys.stdin.buffer:
-        job = json.loads(line)
+        try:
+            job = json.loads(line)
+            nonce = str(job["nonce"])
+        except (ValueError, KeyError, TypeError):
+            continue
         sys.stdout.flush()
         pid = os.fork()
         if pid == 0:
             code = 0
             try:
+                os.close(control_fd)
                 os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # the job queue is not the child's to read
                 sys.stdin = open(os.devnull)
                 run_child(job)
@@ -114,8 +128,8 @@ def main() -> None:
         _, status, usage = os.wait4(pid, 0)
         clean_up(pid, pid_namespace)
         clean = all([wipe(folder, keep) for folder in scratch])
-        child.EventChannel(channel_fd, job["nonce"]).emit(event="exit", code=exit_code(status),
-                                                         peak_rss_kb=usage.ru_maxrss, clean=clean)
+        child.EventChannel(control_fd, nonce).emit(event="exit", code=exit_code(status),
+                                                   peak_rss_kb=usage.ru_maxrss, clean=clean)
         if not clean:  # something of this submission would survive into the next one
             os._exit(0)
 
