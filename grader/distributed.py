@@ -15,12 +15,11 @@ from pathlib import Path
 
 from . import assignments, datasets, pipeline
 from .results import GradingRun, SubmissionResult
-from .sandbox.launchers import WarmPool
 from .submissions import Submission
 
 _lock = threading.Lock()
 _plans: dict[tuple, pipeline.Plan] = {}
-_pools: dict[int, WarmPool] = {}
+_pools: dict[tuple, object] = {}
 
 
 def _plan(assignment_id: str, seed: int, public_only: bool, data_dir: str | None, force: bool) -> pipeline.Plan:
@@ -33,14 +32,16 @@ def _plan(assignment_id: str, seed: int, public_only: bool, data_dir: str | None
         return _plans[key]
 
 
-def _pool() -> WarmPool:
-    """One warm worker per thread of this Dask worker process."""
-    ident = threading.get_ident()
+def _launcher(plan: pipeline.Plan):
+    """One warm worker per thread of this Dask worker process and set of data files."""
+    files = plan.data_files()
+    key = (threading.get_ident(), tuple(sorted((k, str(v)) for k, v in files.items())))
     with _lock:
-        if ident not in _pools:
-            _pools[ident] = WarmPool(1)
-            atexit.register(_pools[ident].close)
-        return _pools[ident]
+        if key not in _pools:
+            _pools[key] = pipeline.launcher_for({plan.assignment.id: plan}, 1, warm=True)
+            if hasattr(_pools[key], "close"):
+                atexit.register(_pools[key].close)
+        return _pools[key]
 
 
 def grade_on_worker(assignment_id: str, student: str, filename: str, content: bytes, original_path: str,
@@ -55,7 +56,7 @@ def grade_on_worker(assignment_id: str, student: str, filename: str, content: by
         path.write_bytes(content)
         harness_error = None
         try:
-            result = pipeline.grade_one(plan, Submission(student, assignment_id, path), _pool())
+            result = pipeline.grade_one(plan, Submission(student, assignment_id, path), _launcher(plan))
         except (pipeline.HarnessError, datasets.DataSetMissing) as exc:
             harness_error = str(exc)
             result = pipeline.error_result(submission, harness_error.splitlines()[0], plan.assignment.rubric.max_score)

@@ -10,6 +10,7 @@ never touches the others. The reference solution is cached the same way.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -29,11 +30,20 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nn-grader"
 
 
+@functools.lru_cache(maxsize=None)
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def job_key(job: Job, versions: dict[str, str]) -> str:
+    data = {}
+    for inside, host in sorted(job.data_files.items()):
+        info = Path(host).stat()
+        data[inside] = _file_digest(str(host), info.st_size, info.st_mtime_ns)
     digest = hashlib.sha256(json.dumps({
-        "grader": __version__, "versions": versions, "seed": job.seed, "cells": job.cells,
-        "run_cells": job.run_cells, "probes_source": job.probes_source, "probes": job.probes,
-        "limits": dataclasses.asdict(job.limits), "data": sorted(job.data_files),
+        "grader": __version__, "versions": versions, "sandbox": isolation.available_method(),
+        "seed": job.seed, "cells": job.cells, "run_cells": job.run_cells, "probes_source": job.probes_source,
+        "probes": job.probes, "limits": dataclasses.asdict(job.limits), "data": data,
     }, sort_keys=True).encode())
     for path in RUNTIME_FILES:
         digest.update(path.read_bytes())
@@ -62,6 +72,9 @@ def load(key: str) -> RunRecord | None:
 
 
 def store(key: str, record: RunRecord) -> None:
+    """Only runs without incidents: a timeout may have been the machine's load, not the submission."""
+    if record.incidents:
+        return
     data = {
         "protections": record.protections.to_dict(), "environment": record.environment,
         "cells": [dataclasses.asdict(c) for c in record.cells.values()],

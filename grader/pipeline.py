@@ -7,6 +7,7 @@ solution, a student's self-check and an instructor's batch all run through ``obs
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import sys
 import threading
@@ -18,6 +19,7 @@ from typing import Callable
 
 from . import __version__, assignments, datasets, observation_cache
 from .assignments import Assignment
+from .errors import HarnessError
 from .judge.judge import judge_submission
 from .notebook import UnreadableSubmission, code_cells
 from .results import GradingRun, SubmissionResult
@@ -28,10 +30,6 @@ from .sandbox.runner import Job, RunRecord, run_job
 from .submissions import Submission, discover
 
 CHECK_SEED = 0  # a student's self-check is reproducible run to run
-
-
-class HarnessError(RuntimeError):
-    """The grader itself cannot go on (broken reference, missing data set): not a student's fault."""
 
 
 def package_version(name: str) -> str:
@@ -128,7 +126,8 @@ def grade_one(plan: Plan, submission: Submission, launcher=None) -> SubmissionRe
 
 
 def versions() -> dict[str, str]:
-    return {"tensorflow": package_version("tensorflow"), "keras": package_version("keras")}
+    return {name: package_version(name) for name in ("tensorflow", "keras", "numpy")} | {
+        "python": sys.version.split()[0]}
 
 
 def error_result(submission: Submission, message: str, max_score: float = 0.0) -> SubmissionResult:
@@ -159,11 +158,21 @@ def grade(root: Path, assignment: str | None = None, seed: int | None = None, jo
 
         return distributed.grade(scheduler, found, seed, "check" if public_only else "grade", data_dir, force, progress)
     plans: dict[str, Plan] = {}
+    unloadable: dict[str, str] = {}
     for sub in found:
-        if sub.problem is None and sub.assignment not in plans:
-            loaded = assignments.load(sub.assignment)
+        if sub.problem is None and sub.assignment not in plans and sub.assignment not in unloadable:
+            try:
+                loaded = assignments.load(sub.assignment)
+            except Exception as exc:  # a broken rubric or a missing reference: that assignment only
+                unloadable[sub.assignment] = f"the grader cannot load assignment {sub.assignment}: " \
+                                             f"{type(exc).__name__}: {exc}"
+                continue
             plans[sub.assignment] = Plan(loaded, loaded.rubric.checks_for(public_only), seed, data_dir, force)
-    return run_plans(found, plans, seed, "check" if public_only else "grade", jobs, progress, warm)
+    found = [dataclasses.replace(s, problem=unloadable[s.assignment]) if s.problem is None and s.assignment
+             in unloadable else s for s in found]
+    run = run_plans(found, plans, seed, "check" if public_only else "grade", jobs, progress, warm)
+    run.harness_errors = sorted(set(run.harness_errors) | set(unloadable.values()))
+    return run
 
 
 def check(path: Path, assignment: str | None = None, data_dir: Path | None = None) -> GradingRun:

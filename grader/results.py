@@ -67,6 +67,7 @@ class SubmissionResult:
     protections: dict = field(default_factory=dict)
     cached: bool = False  # observations reused from an identical earlier run
     peak_rss_kb: int = 0  # the submission's process, when measured (warm workers)
+    environment: dict = field(default_factory=dict)  # versions as seen inside the sandbox
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -28,6 +28,10 @@ def discover(root: Path, known: list[str], only: str | None = None) -> list[Subm
     for entry in sorted(root.iterdir()):
         if entry.name in IGNORED_NAMES or entry.name.startswith("."):
             continue
+        if entry.is_symlink():
+            found.append(Submission(entry.name, entry.stem, entry, "symbolic links are not graded: a "
+                                    "submission must be the student's own file, not a link to another"))
+            continue
         if entry.is_file():
             found.append(Submission("(no student)", entry.stem, entry,
                                     "stray file: expected <student>/<assignment>.ipynb, "
@@ -46,7 +50,10 @@ def _student_folder(folder: Path, known: list[str]) -> list[Submission]:
     for path in entries:
         if path.name in IGNORED_NAMES or path.name.startswith("."):
             continue
-        if path.is_dir():
+        if path.is_symlink():
+            found.append(Submission(student, path.stem, path, "symbolic links are not graded: a submission "
+                                    "must be the student's own file, not a link to another"))
+        elif path.is_dir():
             found.append(Submission(student, path.name, path,
                                     f"unexpected folder '{path.name}': submissions are files named "
                                     f"<assignment>.ipynb directly in the student's folder"))

@@ -32,6 +32,31 @@ def test_claimed_convergence_and_fake_history_earn_nothing(tmp_path):
     result = grade_file(path)
     checks = checks_by_name(result)
     assert failing(result) == {"training_step", "training_step_hidden", "solves_xor", "keras_training"}
-    assert "not those of gradient descent" in checks["solves_xor"].message
+    assert "steps of gradient descent" in checks["solves_xor"].message
     assert "recomputed from your model's weights" in checks["keras_training"].message
     assert checks["forward_pass_hidden"].status == "passed"
+
+
+def test_training_that_is_honest_at_first_and_then_jumps_to_a_solution_fails():
+    import importlib
+
+    import numpy as np
+
+    from grader import assignments
+    from grader.rubric import Evidence
+    from grader.sandbox.runner import Observation
+
+    assignments.load("xor")
+    judges = importlib.import_module("grader_course_xor.judges")
+    rng = np.random.default_rng(0)
+    starts = [[rng.normal(scale=0.5, size=s) for s in [(2, 2), (1, 2), (2, 1), (1, 1)]] for _ in range(2)]
+    honest = [[judges.descend(start, 2.0, 25 * k)[-1] for k in range(1, 5)] for start in starts]
+    solution = [np.array([[6.0, -6.0], [-6.0, 6.0]]), np.array([[-3.0, -3.0]]), np.array([[9.0], [9.0]]),
+                np.array([[-4.5]])]
+    jumped = [run[:-1] + [solution] for run in honest]
+    inputs = {"starts": starts, "eta": 2.0, "steps": 100, "every": 25}
+    reference = Observation(ok=True, value=honest)
+    honest_verdict = judges.convergence(Evidence(Observation(ok=True, value=honest), reference, inputs, False))
+    assert honest_verdict.message.startswith("training solved XOR from")  # consistent: judged on quality
+    verdict = judges.convergence(Evidence(Observation(ok=True, value=jumped), reference, inputs, False))
+    assert not verdict.passed and "after 100 steps" in verdict.message

@@ -45,6 +45,9 @@ def test_discovery_turns_every_misplaced_file_into_a_problem(tmp_path):
     (tmp_path / "ada" / "extra").mkdir()
     (tmp_path / "ada" / ".ipynb_checkpoints").mkdir()
     (tmp_path / "stray.ipynb").write_text("{}")
+    (tmp_path / "bob").mkdir()
+    (tmp_path / "bob" / "gradient_descent.py").symlink_to(tmp_path / "ada" / "xor.py")
+    (tmp_path / "eve").symlink_to(tmp_path / "ada")
     found = discover(tmp_path, ["gradient_descent", "xor"])
     problems = {s.path.name: s.problem for s in found}
     assert problems["xor.ipynb"] is None
@@ -53,4 +56,5 @@ def test_discovery_turns_every_misplaced_file_into_a_problem(tmp_path):
     assert "unexpected folder" in problems["extra"]
     assert "stray file" in problems["stray.ipynb"]
     assert ".ipynb_checkpoints" not in problems
+    assert "symbolic links" in problems["gradient_descent.py"] and "symbolic links" in problems["eve"]
     assert [s.path.name for s in discover(tmp_path, ["gradient_descent", "xor"], only="xor")] == ["xor.ipynb", "xor.py"]

@@ -15,6 +15,7 @@ import numpy as np
 from grader import datasets
 from grader.judge.compare import difference
 from grader.results import Curve
+from grader.errors import BrokenReference
 from grader.rubric import Evidence, Verdict, failed, passed
 
 LEARNING_RATE = 0.5  # the value the rubric's parameters give LEARNING_RATE (an ignored eta falls back to it)
@@ -294,7 +295,7 @@ def training_quality(evidence: Evidence, margin: float, curves_wanted: bool) -> 
     relabel = np.asarray(inputs["relabel"])
     mine, theirs = read_training(evidence.got), read_training(evidence.expected)
     if isinstance(theirs, str):
-        raise ValueError(f"reference observation unreadable: {theirs}")
+        raise BrokenReference(f"reference observation unreadable: {theirs}")
     if isinstance(mine, str):
         return failed(mine)
     (weights, _), (reference, _) = mine, theirs

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..datasets import DataSetMissing
+from ..errors import BrokenReference
 from ..notebook import cell_label
 from ..rubric import Check, Evidence, Rubric
 from ..results import CellReport, Curve, SubmissionResult, TestResult
@@ -12,10 +13,6 @@ from ..sandbox.runner import Observation, RunRecord
 from .hints import hint_for
 
 STATUS_OF_RUN = {"completed": "graded", "timeout": "timeout", "crashed": "crashed"}
-
-
-class BrokenReference(RuntimeError):
-    """The reference solution failed a probe: the rubric or the reference is wrong, not the student."""
 
 
 def judge_submission(rubric: Rubric, checks: list[Check], record: RunRecord, reference: RunRecord,
@@ -37,6 +34,7 @@ def judge_submission(rubric: Rubric, checks: list[Check], record: RunRecord, ref
         duration_s=record.duration_s, message=summary(record, cells, list(notes)), tests=tests,
         cells=cells, curves=curves, process_output=record.process_output,
         protections=record.protections.to_dict(), cached=record.cached, peak_rss_kb=record.peak_rss_kb,
+        environment=dict(record.environment),
     )
 
 
@@ -60,7 +58,7 @@ def judge_check(check: Check, record: RunRecord, reference: RunRecord, inputs: d
         return result("error", 0.0, probe_failure(observed, cells)), []
     try:
         verdict = check.judge(Evidence(observed, expected, inputs, check.hidden))
-    except DataSetMissing:
+    except (DataSetMissing, BrokenReference):
         raise  # the grader's problem, never the student's
     except Exception as exc:  # the observation had a shape the judge could not even read
         return result("failed", 0.0, f"the observed value could not be judged ({type(exc).__name__}: "

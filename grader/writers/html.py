@@ -18,7 +18,9 @@ ENVIRONMENT = Environment(loader=PackageLoader("grader.writers", "templates"),
 
 
 def slug(name: str) -> str:
-    return re.sub(r"[^\w.-]", "_", name).strip("._") or "_"
+    """A safe file name; names that had to change get a short hash so that two never collide."""
+    clean = re.sub(r"[^\w.-]", "_", name).strip("._") or "_"
+    return clean if clean == name else f"{clean}-{hashlib.sha256(name.encode()).hexdigest()[:6]}"
 
 
 def submission_page(sub: SubmissionResult) -> str:
@@ -31,7 +33,7 @@ def write(run: GradingRun, out: Path) -> list[Path]:
         path = out / submission_page(sub)
         path.parent.mkdir(parents=True, exist_ok=True)
         stamp = f"<!-- nn-grader page {page_digest(run, sub)} -->\n"
-        if path.exists() and path.read_text().startswith(stamp):
+        if _first_line(path) == stamp:
             continue  # an unchanged result: its plots need not be drawn again
         path.write_text(stamp + ENVIRONMENT.get_template("submission.html.j2").render(
             run=run, sub=sub, images=[plots.curve_image(c) for c in sub.curves]))
@@ -44,11 +46,23 @@ def write(run: GradingRun, out: Path) -> list[Path]:
     return [index, *written]
 
 
+TEMPLATES = hashlib.sha256(b"".join(p.read_bytes() for p in sorted((Path(__file__).parent / "templates").glob("*"))))
+
+
 def page_digest(run: GradingRun, sub: SubmissionResult) -> str:
-    """Everything a submission's page shows (the result, minus timings, and the run's versions)."""
-    shown = {k: v for k, v in sub.to_dict().items() if k not in ("duration_s", "cached")}
+    """Everything a submission's page shows: the result, the run's versions, the templates."""
     header = [run.grader_version, run.tensorflow_version, run.keras_version, run.python_version, run.seed, run.mode]
-    return hashlib.sha256(json.dumps([header, shown], sort_keys=True, default=str).encode()).hexdigest()[:20]
+    result = {k: v for k, v in sub.to_dict().items() if k != "cached"}
+    shown = json.dumps([header, result], sort_keys=True, default=str).encode()
+    return hashlib.sha256(TEMPLATES.digest() + shown).hexdigest()[:20]
+
+
+def _first_line(path: Path) -> str:
+    try:
+        with open(path) as handle:
+            return handle.readline()
+    except OSError:
+        return ""
 
 
 def pass_rates(run: GradingRun) -> dict[str, list[dict]]:
