@@ -435,6 +435,14 @@ def overfitting(evidence: Evidence) -> Verdict:
               f"gap = held-out − training cross-entropy on {len(HELDOUT_ROWS)} held-out flowers")
     text = (f"gap with l2={l2_on:g}, dropout={do_on:g}: {on['gap']:.3f} (train {on['train']:.3f}, held-out "
             f"{on['val']:.3f}); without: {off['gap']:.3f} (train {off['train']:.3f}, held-out {off['val']:.3f})")
+    for label, run in (("with", got[0]), ("without", got[1])):
+        if run.get("iterations") != steps:
+            return failed(f"training {label} regularisation took {run.get('iterations')} optimizer steps instead "
+                          f"of {steps}: train() must train for the epochs and patience it is given")
+    if on["train"] > max(1.5 * ref_on["train"], ref_on["train"] + 0.1):
+        return failed(f"{text}: with regularisation the network did not learn its training flowers (the "
+                      f"reference reaches a training cross-entropy of {ref_on['train']:.3f}); a narrow gap only "
+                      "counts when the model has learnt something")
     if off["train"] > FITTED:
         return failed(f"{text}: without regularisation the network did not fit its training flowers "
                       f"(cross-entropy {off['train']:.3f} > {FITTED}) in the budget ({budget}); train() should "
