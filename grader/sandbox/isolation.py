@@ -125,8 +125,9 @@ def build_command(method: str, scratch: Path, data_files: dict[str, Path], scrip
         "PYTHONDONTWRITEBYTECODE": "1",
         "KERAS_BACKEND": "tensorflow",
         "GRADER_PID_NAMESPACE": "1" if isolated else "0",
-        # read-only mounts that may sit below the sandbox's /tmp: a warm worker must not try to wipe them
-        "GRADER_KEEP": ":".join(str(p) for p in [*_python_roots(), RUNTIME_DIR] if str(p).startswith("/tmp/")),
+        # read-only mounts inside folders a warm worker wipes between submissions: to be left alone
+        "GRADER_KEEP": ":".join([str(p) for p in [*_python_roots(), RUNTIME_DIR] if str(p).startswith("/tmp/")]
+                                + [f"{SANDBOX_DATA}/{inside}" for inside in data_files]),
     }
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # host-specific BLAS fixes must survive
         if var in os.environ:
@@ -146,6 +147,8 @@ def build_command(method: str, scratch: Path, data_files: dict[str, Path], scrip
             argv += ["--ro-bind", str(root), str(root)]
         argv += ["--ro-bind", str(RUNTIME_DIR), str(RUNTIME_DIR)]
         argv += ["--bind", str(scratch), SANDBOX_HOME, "--chdir", SANDBOX_HOME]
+        # Keras only uses KERAS_HOME when it is writable: a small tmpfs, with the data sets bound into it
+        argv += ["--size", str(1024**2), "--tmpfs", SANDBOX_DATA]
         for inside, host in data_files.items():
             argv += ["--ro-bind", str(host), f"{SANDBOX_DATA}/{inside}"]
         if log_dir is not None:

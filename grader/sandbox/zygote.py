@@ -104,7 +104,7 @@ def main() -> None:
     make_undumpable()
     preload()
     child.EventChannel(control_fd, "zygote").emit(event="ready", pid=os.getpid())
-    scratch = [os.environ["HOME"]] + (["/tmp", "/dev/shm"] if pid_namespace else [])  # never the host's
+    scratch = [os.environ["HOME"]] + (["/tmp", "/dev/shm", os.environ["KERAS_HOME"]] if pid_namespace else [])
     scratch = [folder for folder in scratch if os.path.isdir(folder)]
     keep = frozenset(p for p in os.environ.get("GRADER_KEEP", "").split(":") if p)
     for line in sys.stdin.buffer:
