@@ -72,8 +72,9 @@ def load(key: str) -> RunRecord | None:
 
 
 def store(key: str, record: RunRecord) -> None:
-    """Only runs without incidents: a timeout may have been the machine's load, not the submission."""
-    if record.incidents:
+    """Only runs that would end the same way again: a timeout of a process starved by the machine's
+    load, or a kill from outside, is not the submission's doing (see ``Incident.repeatable``)."""
+    if not all(incident.repeatable for incident in record.incidents):
         return
     data = {
         "protections": record.protections.to_dict(), "environment": record.environment,

@@ -27,8 +27,10 @@ def test_reference_scores_full_marks(tmp_path):
 
 
 def test_plausible_mistakes_are_named(tmp_path):
-    # ddof=1 (the notes' σ formula), L2 on the biases, one-hot depth from the labels, no real reload
+    # ddof=1 (the notes' σ formula), L2 on the biases, one-hot depth from the labels, no real reload,
+    # EarlyStopping without patience (Keras's default patience is 0)
     variant("iris", {
+        'monitor="val_loss", patience=patience,': 'monitor="val_loss",',
         "column_stds = np.std(inputs, axis=0)": "column_stds = np.std(inputs, axis=0, ddof=1)",
         "kernel_regularizer=keras.regularizers.l2(l2)": "bias_regularizer=keras.regularizers.l2(l2)",
         "tf.one_hot(labels, depth=3)": "tf.one_hot(labels, depth=int(np.max(labels)) + 1)",
@@ -50,7 +52,8 @@ def test_plausible_mistakes_are_named(tmp_path):
     assert first["regularisation_narrows_gap"].status == "failed"
     assert "depth must always be 3" in first["one_hot_hidden"].message
     assert "returned the model it was given" in first["save_and_reload"].message
-    assert {"one_hot", "forward_hidden", "fit_configuration", "early_stopping"}.isdisjoint(failing(results["first"]))
+    assert "stopped after 2 epochs, before 2 epochs without a better" in first["early_stopping"].message
+    assert {"one_hot", "forward_hidden", "fit_configuration"}.isdisjoint(failing(results["first"]))
 
     second = checks_by_name(results["second"])
     assert "relu" in second["architecture"].message and "uses the factor 0.001" in second["architecture"].message

@@ -39,6 +39,9 @@ def test_endless_loop_times_out_and_every_other_part_keeps_its_points(tmp_path, 
     assert result.score == result.max_score
     [looping] = [c for c in result.cells if c.status == "timeout"]
     assert "endless loop" in looping.message and looping.label in result.message
+    # the loop had the CPU to itself, so it would time out again: the regrade reuses the result
+    again = grade_file(path)
+    assert again.cached and (again.status, again.score, again.message) == (result.status, result.score, result.message)
 
 
 def test_exit_mid_way_and_exit_inside_a_probe_keep_earlier_and_later_points(tmp_path, short_limits):

@@ -64,10 +64,20 @@ def test_nothing_of_one_submission_survives_into_the_next():
 def test_a_hung_child_is_caught_by_the_watchdog_and_the_worker_restarts():
     with WarmPool(1) as pool:
         hung = run_job(job("while True:\n    pass", cell_s=3, total_s=20), pool)
-        assert hung.status == "timeout"
+        assert hung.status == "timeout" and hung.incidents[0].repeatable  # busy: its own doing
         after = run_job(job(TRAIN), pool)
         assert after.status == "completed" and after.observations["observe"].ok
         assert pool.workers[0].starts == 2
+
+
+def test_a_timeout_without_cpu_use_is_not_taken_for_the_submissions_own():
+    # a process that got no CPU looks, from outside, like one starved by the machine's load: its
+    # timeout must not be cached as the submission's result
+    for launcher in (SpawnLauncher(), WarmPool(1)):
+        idle = run_job(job("import time\ntime.sleep(60)", cell_s=3, total_s=20), launcher)
+        assert idle.status == "timeout" and not idle.incidents[0].repeatable
+        if isinstance(launcher, WarmPool):
+            launcher.close()
 
 
 def test_files_the_worker_cannot_wipe_retire_the_worker():

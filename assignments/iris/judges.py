@@ -337,7 +337,8 @@ def fit_configuration(evidence: Evidence) -> Verdict:
     lengths = {len(v) for v in history.values()}
     if lengths != {epochs}:
         return failed(f"train(model, ..., epochs={epochs}, patience={epochs}) recorded {sorted(lengths)} epoch(s): "
-                      "pass the epochs argument to fit(epochs=epochs)")
+                      "pass the epochs argument to fit(epochs=epochs) and the patience argument to EarlyStopping "
+                      "(without it Keras stops at the first epoch that does not improve)")
     if iterations != epochs * steps_per_epoch(rows):
         per_epoch = iterations / epochs
         if iterations == epochs * steps_per_epoch(rows, 32):
@@ -396,6 +397,10 @@ def early_stopping(evidence: Evidence) -> Verdict:
     if ran > reference + 2:
         return failed(f"training stopped after {ran} epochs; with patience={patience} it stops after "
                       f"{reference} ({setup}): pass the patience argument to EarlyStopping")
+    if ran < reference:
+        return failed(f"training stopped after {ran} epochs, before {patience} epochs without a better "
+                      f"validation loss had passed; it stops after {reference} ({setup}): pass "
+                      "patience=patience to EarlyStopping and do not cut epochs short")
     return passed(f"training stopped after {ran} of {budget} epochs (reference: {reference}; {setup})")
 
 

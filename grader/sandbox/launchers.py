@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import isolation
+from . import isolation, procfs
 
 # TensorFlow's C++ start-up chatter (absl logging), dropped from the process output shown in reports
 TF_NOISE = re.compile(r"^([IWE]\d{4} [\d:. ]+\s+\d+ \S+\.(cc|h):\d+\]|WARNING: All log messages before absl).*\n?",
@@ -44,6 +44,8 @@ class Attempt:
     process_output: str
     elapsed: float  # how long the item in flight had run when it was stopped
     peak_rss_kb: int = 0  # of the forked child, when a warm worker ran it
+    wall_s: float = 0.0  # from handing over the job to the end of the attempt
+    cpu_s: float | None = None  # CPU time of the submission's processes when a timeout stopped them
 
 
 class SpawnLauncher:
@@ -57,6 +59,7 @@ class SpawnLauncher:
         scratch = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
         logs = Path(tempfile.mkdtemp(prefix="grader-log-"))
         read_end, write_end = os.pipe()
+        started = time.monotonic()
         try:
             argv, env, keras_home = isolation.build_command(self.method, scratch, job.data_files)
             payload = dict(payload, event_fd=write_end, nonce=secrets.token_hex(8),
@@ -74,9 +77,12 @@ class SpawnLauncher:
                 except BrokenPipeError:
                     pass
                 attempt = collect(read_end, limits, deadline, payload["nonce"], "done")
+                if attempt.ending == "timeout":
+                    attempt.cpu_s = procfs.cpu_seconds([proc.pid] + procfs.descendants(proc.pid))
                 if attempt.ending != "exited" and attempt.ending != "done":
                     kill(proc)
                 attempt.returncode = wait(proc)
+                attempt.wall_s = time.monotonic() - started
             attempt.process_output = tail(logs / "out", limits.process_output_bytes)
             return attempt
         finally:
@@ -130,6 +136,7 @@ class WarmWorker:
                        memory_bytes=limits.memory_bytes, file_size_bytes=limits.file_size_bytes,
                        output_path=f"{self.log_inside}/out-{nonce}",
                        trusted_files=[f"{self.keras_home}/{p}" for p in job.data_files])
+        started = time.monotonic()
         try:
             self.proc.stdin.write((json.dumps(payload) + "\n").encode())
             self.proc.stdin.flush()
@@ -137,6 +144,10 @@ class WarmWorker:
             self.close()
             return Attempt([], "exited", None, None, 0, "", 0.0)
         attempt = collect(self.read_end, limits, deadline, nonce, "exit", control_fd=self.control_end)
+        attempt.wall_s = time.monotonic() - started
+        if attempt.ending == "timeout":
+            zygote = procfs.first_python(self.proc.pid)
+            attempt.cpu_s = procfs.cpu_seconds(procfs.descendants(zygote)) if zygote else None
         exits = [e for e in attempt.events if e["event"] == "exit"]
         attempt.returncode = exits[-1].get("code") if exits else None
         attempt.peak_rss_kb = int(exits[-1].get("peak_rss_kb") or 0) if exits else 0
@@ -157,17 +168,8 @@ class WarmWorker:
 
     def zygote_rss_kb(self) -> int:
         """Resident memory of the zygote itself (the python process under bubblewrap's own)."""
-        pid = self.proc.pid if self.proc else None
-        while pid:
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-            except OSError:
-                return 0
-            if "python" in status.splitlines()[0]:
-                return int(next(l.split()[1] for l in status.splitlines() if l.startswith("VmRSS")))
-            pid = int(children[0]) if children else None
-        return 0
+        zygote = procfs.first_python(self.proc.pid) if self.proc else None
+        return procfs.rss_kb(zygote) if zygote else 0
 
     def close(self) -> None:
         if self.proc is not None:

@@ -16,6 +16,10 @@ from typing import Any
 from . import isolation, wire
 from .launchers import Attempt, SpawnLauncher
 
+# A timeout is the submission's own doing when its processes had the CPU for at least this share of the
+# attempt; below it the machine's load may have starved them, and the result is not cached.
+BUSY_SHARE = 0.8
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -63,6 +67,9 @@ class Incident:
     kind: str  # "timeout" | "crashed"
     item: str | None
     message: str
+    # the same code would meet the same end again (a loop that had the CPU to itself, os._exit, a flood),
+    # unlike a timeout of a process starved by the machine's load or a kill from outside: cacheable
+    repeatable: bool = False
 
 
 @dataclass
@@ -158,11 +165,12 @@ def _incident(attempt: Attempt, limits: Limits) -> Incident:
             else f"probe '{key}'"
     where = f"while running {item}" if item else "before it could start the submission"
     if attempt.ending == "timeout":
+        busy = attempt.cpu_s is not None and attempt.cpu_s >= BUSY_SHARE * attempt.wall_s > 0
         return Incident("timeout", item, f"stopped after {attempt.elapsed:.0f} s {where}: "
-                        "an endless loop, or training longer than the grader's budget?")
+                        "an endless loop, or training longer than the grader's budget?", repeatable=busy)
     if attempt.ending == "output cap":
         return Incident("crashed", item, f"stopped {where}: it sent more than "
-                        f"{limits.events_bytes // 1024**2} MiB of observations")
+                        f"{limits.events_bytes // 1024**2} MiB of observations", repeatable=True)
     code = attempt.returncode
     if code is not None and code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
@@ -171,4 +179,6 @@ def _incident(attempt: Attempt, limits: Limits) -> Incident:
             cause += f" (often the memory limit of {limits.memory_bytes / isolation.GIB:.0f} GiB)"
     else:
         cause = f"exited with code {code} (os._exit, or a library aborting the process)"
-    return Incident("crashed", item, f"the process {cause} {where}")
+    # SIGKILL may be the host's OOM killer, and a vanished process (no code) the harness's own trouble
+    repeatable = code is not None and code != -signal.SIGKILL
+    return Incident("crashed", item, f"the process {cause} {where}", repeatable=repeatable)
