@@ -30,7 +30,7 @@ class Assignment:
     folder: Path
     rubric: Rubric
     probes_source: str
-    reference: Path
+    reference: Path | None  # None in a student kit, which publishes the reference's observations instead
 
     @property
     def template(self) -> Path:
@@ -69,9 +69,9 @@ def load(assignment_id: str) -> Assignment:
     )
 
 
-def _reference_file(root: Path, assignment_id: str) -> Path:
+def _reference_file(root: Path, assignment_id: str) -> Path | None:
     for suffix in (".py", ".ipynb"):
         path = root / "reference" / f"{assignment_id}{suffix}"
         if path.is_file():
             return path
-    raise FileNotFoundError(f"no reference solution reference/{assignment_id}.py or .ipynb")
+    return None

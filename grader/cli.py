@@ -1,12 +1,13 @@
-"""Command line: ``grader grade``, ``grader check``, ``grader list``."""
+"""Command line: ``grader grade``, ``grader check``, ``grader list``, ``grader kit``."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from . import __version__, assignments, pipeline
+from . import __version__, assignments, pipeline, student_kit
 from .writers import csv_out, html, json_out, junit, terminal
 
 
@@ -32,11 +33,19 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("file", type=Path)
     check.add_argument("--assignment", help="which assignment the file is (default: from its name)")
     check.add_argument("--data-dir", type=Path)
+    check.add_argument("--course", type=Path, help="the course folder or student kit to check against "
+                                                     "(default: GRADER_COURSE_DIR, else this installation's)")
 
     commands.add_parser("list", help="list the assignments, their checks and points")
+
+    kit = commands.add_parser("kit", help="write a student kit: the course without reference solutions, "
+                                          "with the reference's observations on the public checks")
+    kit.add_argument("out", type=Path)
+    kit.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
+    kit.add_argument("--data-dir", type=Path)
     args = parser.parse_args(argv)
     try:
-        return {"grade": run_grade, "check": run_check, "list": run_list}[args.command](args)
+        return {"grade": run_grade, "check": run_check, "list": run_list, "kit": run_kit}[args.command](args)
     except (pipeline.HarnessError, NotADirectoryError, FileNotFoundError) as exc:
         print(f"grader: {exc}", file=sys.stderr)
         return 2
@@ -66,6 +75,9 @@ def run_check(args) -> int:
     if not args.file.is_file():
         print(f"grader: no such file {args.file}", file=sys.stderr)
         return 2
+    if args.course:
+        os.environ["GRADER_COURSE_DIR"] = str(args.course)
+        assignments.load.cache_clear()
     run = pipeline.check(args.file, assignment=args.assignment, data_dir=args.data_dir)
     result = run.submissions[0]
     print(terminal.check_table(result))
@@ -82,6 +94,17 @@ def run_list(args) -> int:
         print(f"{assignment_id}: {rubric.title} ({rubric.lecture}), {rubric.max_score:g} points")
         for check in rubric.checks:
             print(f"  {check.points:>4g}  {check.visibility:<6}  {check.name}: {check.description}")
+    return 0
+
+
+def run_kit(args) -> int:
+    pipeline.datasets.configure(args.data_dir)
+    if args.out.resolve() == assignments.course_root():
+        print("grader: the kit must go to a folder of its own", file=sys.stderr)
+        return 2
+    for folder in student_kit.write(args.out, args.assignment):
+        print(f"wrote {folder}")
+    print(f"Students self-check with: grader check NOTEBOOK --course {args.out}")
     return 0
 
 

@@ -56,17 +56,7 @@ def _path(key: str) -> Path:
 
 def load(key: str) -> RunRecord | None:
     try:
-        data = json.loads(_path(key).read_text())
-        return RunRecord(
-            protections=isolation.Protections(**{**data["protections"], "notes": tuple(data["protections"]["notes"])}),
-            environment=data["environment"],
-            cells={c["index"]: CellRecord(**c) for c in data["cells"]},
-            observations={name: Observation(ok=o["ok"], value=wire.decode(o["value"]), error=o["error"],
-                                            seconds=o["seconds"]) for name, o in data["observations"].items()},
-            incidents=[Incident(**i) for i in data["incidents"]],
-            process_output=data["process_output"], rejected_lines=data["rejected_lines"],
-            duration_s=data["duration_s"], attempts=data["attempts"], cached=True,
-            peak_rss_kb=data.get("peak_rss_kb", 0))
+        return record_from_data(json.loads(_path(key).read_text()))
     except (OSError, ValueError, KeyError, TypeError, wire.WireError):
         return None
 
@@ -76,7 +66,16 @@ def store(key: str, record: RunRecord) -> None:
     load, or a kill from outside, is not the submission's doing (see ``Incident.repeatable``)."""
     if not all(incident.repeatable for incident in record.incidents):
         return
-    data = {
+    path = _path(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.{id(record)}.tmp")
+    tmp.write_text(json.dumps(record_to_data(record)))
+    tmp.replace(path)
+
+
+def record_to_data(record: RunRecord) -> dict:
+    """A run record as plain JSON data (arrays wire-encoded), as the cache and student kits store it."""
+    return {
         "protections": record.protections.to_dict(), "environment": record.environment,
         "cells": [dataclasses.asdict(c) for c in record.cells.values()],
         "observations": {name: {"ok": o.ok, "value": wire.encode(o.value), "error": o.error, "seconds": o.seconds}
@@ -85,8 +84,16 @@ def store(key: str, record: RunRecord) -> None:
         "process_output": record.process_output, "rejected_lines": record.rejected_lines,
         "duration_s": record.duration_s, "attempts": record.attempts, "peak_rss_kb": record.peak_rss_kb,
     }
-    path = _path(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.{id(record)}.tmp")
-    tmp.write_text(json.dumps(data))
-    tmp.replace(path)
+
+
+def record_from_data(data: dict) -> RunRecord:
+    return RunRecord(
+        protections=isolation.Protections(**{**data["protections"], "notes": tuple(data["protections"]["notes"])}),
+        environment=data["environment"],
+        cells={c["index"]: CellRecord(**c) for c in data["cells"]},
+        observations={name: Observation(ok=o["ok"], value=wire.decode(o["value"]), error=o["error"],
+                                        seconds=o["seconds"]) for name, o in data["observations"].items()},
+        incidents=[Incident(**i) for i in data["incidents"]],
+        process_output=data["process_output"], rejected_lines=data["rejected_lines"],
+        duration_s=data["duration_s"], attempts=data["attempts"], cached=True,
+        peak_rss_kb=data.get("peak_rss_kb", 0))

@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
-from . import __version__, assignments, datasets, observation_cache
+from . import __version__, assignments, datasets, observation_cache, student_kit
 from .assignments import Assignment
 from .errors import HarnessError
 from .judge.judge import judge_submission
@@ -89,6 +89,8 @@ class Plan:
             return self._reference
 
     def _observe_reference(self, launcher) -> RunRecord:
+        if self.assignment.reference is None:
+            return student_kit.load_published(self)
         job = self.job(code_cells(self.assignment.reference, self.assignment.rubric.parameters).cells)
         key = observation_cache.job_key(job, versions())
         cached = None if self.force else observation_cache.load(key)

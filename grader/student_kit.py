@@ -1,0 +1,73 @@
+"""Student kits: the course without its reference solutions, so students can self-check at home.
+
+A kit holds each assignment's folder (template, rubric, probes, judges) and, in place of
+``reference/``, the reference's observations on the public probes at the self-check seed
+(``public_reference.json``). ``grader check`` on a kit judges the student's observations against
+those, through the same pipeline as on the instructor's machine. Hidden checks cannot run from a kit:
+their inputs are drawn from the grading run's seed and need the reference itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from . import __version__, assignments, observation_cache
+from .errors import HarnessError
+
+PUBLISHED = "public_reference.json"
+
+
+def probes_digest(plan) -> str:
+    """What the published observations answer: the probes, their inputs and the code that observes."""
+    job = plan.job([])
+    return hashlib.sha256(json.dumps({"seed": job.seed, "probes": job.probes, "probes_source": job.probes_source},
+                                     sort_keys=True).encode()).hexdigest()
+
+
+def write(out: Path, only: list[str] | None = None) -> list[Path]:
+    """Write a kit for the course (or the assignments in ``only``) into ``out``; return what was written."""
+    from . import pipeline  # the pipeline builds plans and observes the reference; it imports this module
+
+    written = []
+    for assignment_id in only or assignments.known_ids():
+        loaded = assignments.load(assignment_id)
+        if loaded.reference is None:
+            raise HarnessError(f"{assignment_id} has no reference solution here: a kit is made from the full course")
+        plan = pipeline.Plan(loaded, loaded.rubric.checks_for(public_only=True), pipeline.CHECK_SEED)
+        record = plan.reference()
+        folder = out / "assignments" / assignment_id
+        shutil.copytree(loaded.folder, folder, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", PUBLISHED))
+        data = observation_cache.record_to_data(record)
+        # only what judging reads: no printed output or cell results of the reference solution
+        data.update(cells=[], process_output="", environment={})
+        (folder / PUBLISHED).write_text(json.dumps({
+            "grader_version": __version__, "assignment": assignment_id, "seed": pipeline.CHECK_SEED,
+            "versions": pipeline.versions(), "probes_digest": probes_digest(plan), "record": data,
+        }) + "\n")
+        written.append(folder)
+    return written
+
+
+def load_published(plan):
+    """The reference's published observations for ``plan``, or a HarnessError saying why there are none."""
+    loaded = plan.assignment
+    path = loaded.folder / PUBLISHED
+    if any(check.hidden for check in plan.checks):
+        raise HarnessError(f"this course folder has no reference solution for {loaded.id} (it is a student kit): "
+                           "it can self-check the public checks (grader check) but not grade")
+    try:
+        published = json.loads(path.read_text())
+        record = observation_cache.record_from_data(published["record"])
+    except FileNotFoundError:
+        raise HarnessError(f"no reference solution for {loaded.id}: neither reference/{loaded.id}.py nor "
+                           f"{path.name} in its assignment folder") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise HarnessError(f"{path} is unreadable ({type(exc).__name__}): ask for a new copy of the kit") from exc
+    if published.get("probes_digest") != probes_digest(plan):
+        raise HarnessError(f"{path.name} of {loaded.id} was published for other probes than this rubric's "
+                           "(the rubric or probes changed, or the grader version differs): ask for a new kit")
+    return record
