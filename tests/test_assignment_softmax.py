@@ -1,6 +1,7 @@
 """softmax: every check passes on the reference and fails, with a message naming it, on a plausible mistake."""
 
-from conftest import EXAMPLES, REFERENCE, checks_by_name, copy_to_class, failing, grade_file, variant
+from conftest import SEED, EXAMPLES, REFERENCE, checks_by_name, copy_to_class, failing, grade_file, variant
+from grader import pipeline
 
 SOFTMAX_BODY = ("    shifted = y - tf.reduce_max(y, axis=1, keepdims=True)  # softmax(y - c) = softmax(y): no overflow\n"
                 "    e = tf.exp(shifted)\n"
@@ -14,6 +15,25 @@ def test_reference_scores_full_marks(tmp_path):
     assert result.score == result.max_score == 20
     assert failing(result) == set()
     assert "Exp" in checks_by_name(result)["softmax_from_scratch"].message
+
+
+def test_a_library_softmax_behind_numpy_is_still_found_and_numpy_from_the_formula_is_not(tmp_path):
+    detours = {
+        "detour": "    return tf.constant(tf.nn.softmax(y, axis=1).numpy())\n",  # .numpy() defeats tracing
+        "scipy": "    from scipy.special import softmax as sm\n    return tf.constant(sm(y.numpy(), axis=1))\n",
+        "numpy": "    y = y.numpy()\n    e = np.exp(y - y.max(axis=1, keepdims=True))\n"
+                 "    return tf.constant(e / e.sum(axis=1, keepdims=True))\n",
+    }
+    for student, body in detours.items():
+        variant("softmax", {SOFTMAX_BODY: body, "import tensorflow as tf\n": "import numpy as np\nimport tensorflow as tf\n"},
+                tmp_path, student=student)
+    run = pipeline.grade(tmp_path / "class", assignment="softmax", seed=SEED, public_only=True)
+    checks = {s.student: checks_by_name(s) for s in run.submissions}
+    assert "calls tf.nn.softmax" in checks["detour"]["softmax_from_scratch"].message
+    assert "calls scipy.special.softmax" in checks["scipy"]["softmax_from_scratch"].message
+    assert checks["numpy"]["softmax_from_scratch"].status == "passed"
+    for student in detours:  # the values are right in all three: only the from-scratch check differs
+        assert checks[student]["softmax"].status == "passed"
 
 
 def test_softmax_over_axis_0_loses_exactly_its_checks_and_is_named(tmp_path):

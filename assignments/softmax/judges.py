@@ -92,6 +92,10 @@ def from_scratch(evidence: Evidence) -> Verdict:
         return failed(f"softmax(y) runs TensorFlow's own {library[0]} operation (tf.nn.softmax, "
                       "tf.keras.activations.softmax or a Softmax layer): build it from the formula with "
                       "tf.exp and tf.reduce_sum; use Keras' softmax only to compare your output with")
+    called = got.get("library_calls") if isinstance(got, dict) else None
+    if isinstance(called, list) and called:
+        return failed(f"softmax(y) calls {', '.join(map(str, called[:3]))}: build it from the formula with "
+                      "tf.exp and tf.reduce_sum; a ready-made softmax is only for comparing your output with")
     if isinstance(got, dict) and not got.get("traced"):
         return passed("softmax(y) could not be traced by tf.function (NumPy code?): it does not use "
                       "TensorFlow's softmax operation")

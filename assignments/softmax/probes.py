@@ -78,19 +78,64 @@ def value(ns, name):
         raise ProbeError(f"{name} should hold numbers (a tensor or an array), not {type(found).__name__}")
 
 
+def library_softmaxes():
+    """(module, attribute, name) of the ready-made softmax functions a student might call."""
+    import keras
+
+    places = [(tf.nn, "softmax", "tf.nn.softmax"), (tf.math, "softmax", "tf.math.softmax"),
+              (keras.activations, "softmax", "keras.activations.softmax"), (keras.ops, "softmax", "keras.ops.softmax")]
+    try:  # imported here, so that an import inside the student's function finds the watched one
+        import scipy.special
+        places.append((scipy.special, "softmax", "scipy.special.softmax"))
+    except ImportError:
+        pass
+    return [(module, attribute, name) for module, attribute, name in places if hasattr(module, attribute)]
+
+
+def call_watching_softmaxes(ns, fn, argument):
+    """Call fn(argument) with every library softmax (in its module and in the student's namespace)
+    replaced by a wrapper that notes the call; returns (result, names of the softmaxes called)."""
+    called = set()
+    restore = []
+
+    def watched(original, name):
+        def wrapper(*args, **kwargs):
+            called.add(name)
+            return original(*args, **kwargs)
+        return wrapper
+
+    originals = {}
+    for module, attribute, name in library_softmaxes():
+        original = getattr(module, attribute)
+        originals.setdefault(id(original), (original, name))
+        restore.append(lambda module=module, attribute=attribute, original=original:
+                       setattr(module, attribute, original))
+        setattr(module, attribute, watched(original, name))
+    for key, value in list(ns.items()):  # e.g. "from scipy.special import softmax as sm"
+        if id(value) in originals and key != "softmax":
+            restore.append(lambda key=key, value=value: ns.__setitem__(key, value))
+            ns[key] = watched(*originals[id(value)])
+    try:
+        return fn(argument), sorted(called)
+    finally:
+        for undo in reversed(restore):
+            undo()
+
+
 def softmax_ops(ns, shape):
-    """The TensorFlow operations softmax(y) is built from, traced once with tf.function."""
+    """The TensorFlow operations softmax(y) is built from, traced once with tf.function; when it cannot
+    be traced (NumPy code, .numpy() calls), which ready-made softmax functions a call of it uses."""
     fn = require(ns, "softmax")
     try:
         concrete = tf.function(fn).get_concrete_function(tf.TensorSpec(shape, tf.float32))
-    except Exception:  # NumPy code cannot be traced: nothing to observe but whether it runs
+    except Exception:
         try:
-            result = fn(tf.zeros(shape))
+            result, called = call_watching_softmaxes(ns, fn, tf.zeros(shape))
         except Exception as exc:
             raise ProbeError(f"softmax(y) raised {type(exc).__name__} on y of shape {tuple(shape)}") from exc
         if result is None:
             raise unfinished("softmax", "returned")
-        return {"traced": False, "ops": []}
+        return {"traced": False, "ops": [], "library_calls": called}
     if concrete.structured_outputs is None:
         raise unfinished("softmax", "returned")
     return {"traced": True, "ops": sorted({op.type for op in concrete.graph.get_operations()})}
