@@ -1,5 +1,10 @@
-"""Bare execution for the benchmark: import TensorFlow once, then run each job's cells and probes
-in this process — the sandbox runtime's own code, without sandbox, fork, limits or judge."""
+"""Bare execution for the benchmark: import TensorFlow once, then run each job's cells and probes with
+the sandbox runtime's own code, without sandbox, limits, retries or judge.
+
+    bare_runner.py SPEC.json            every job in this one process (warm across submissions)
+    bare_runner.py SPEC.json --fork     every job in a plain fork of this process (what isolation costs
+                                        at the least: a fresh process that imported TensorFlow, no ops)
+"""
 
 import json
 import os
@@ -9,10 +14,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "grader" / "sandbox"))
 
+FORK = "--fork" in sys.argv
 started = time.perf_counter()
 import child  # noqa: E402
+import zygote  # noqa: E402
 
-child.configure_tensorflow(0)
+zygote.preload()  # imports only: a process that ran a TensorFlow op cannot fork usable children
+if not FORK:
+    child.configure_tensorflow(0)
 import_s = time.perf_counter() - started
 jobs = json.loads(Path(sys.argv[1]).read_text())
 sink = os.open(os.devnull, os.O_WRONLY)
@@ -22,6 +31,16 @@ for number, job in enumerate(jobs):
         job["cells"] = [c for c in job["cells"] if "while True" not in c["source"]]
     job.update(event_fd=sink, nonce=str(number), trusted_files=[])
     began = time.perf_counter()
-    child.run(job)
+    if FORK:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.dup2(sink, 1)
+                child.run(job)
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+    else:
+        child.run(job)
     times.append(time.perf_counter() - began)
 print(json.dumps({"import_s": import_s, "seconds": {job["path"]: t for job, t in zip(jobs, times)}}))

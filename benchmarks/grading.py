@@ -7,8 +7,10 @@ Builds a synthetic class of N students × (gradient_descent, xor, softmax) from 
 (correct, partly wrong, broken; every fifth student also has a notebook that loops forever), then measures:
 
   a. per-submission overhead of the harness (warm workers, --jobs 1) over running the same cells and
-     probes bare, in one warm Python process that imported TensorFlow once (no sandbox, no judge);
-  b. throughput at --jobs 1 and --jobs 2 (cold: empty cache, references included);
+     probes bare, in one warm Python process that imported TensorFlow once (no sandbox, no judge), and
+     over the same in a plain fork per submission of such a process (no sandbox, limits or judge);
+  b. throughput at --jobs 1 and --jobs 2 (cold: empty cache, references included), and the ceiling this
+     machine puts on it: how much slower each submission runs bare when two run at once;
   c. regrading the unchanged class (observation cache) against the cold run;
   d. the peer baseline: the same notebooks executed by nbclient in one fresh kernel each, serially
      (what nbgrader's autograde does), with the same budget injected;
@@ -88,8 +90,7 @@ def timed_grade(root: Path, cache: Path, jobs: int, seed: int, force: bool = Fal
     return time.perf_counter() - started, run
 
 
-def bare(root: Path, seed: int) -> dict:
-    """The same cells and probes, run in one warm process without sandbox, fork or judge."""
+def bare_manifest(root: Path, seed: int) -> list[dict]:
     manifest = []
     for path in sorted(root.glob("*/*.ipynb")):
         loaded = assignments.load(path.stem)
@@ -98,13 +99,41 @@ def bare(root: Path, seed: int) -> dict:
         manifest.append({"path": str(path), "cells": job.cells, "probes": job.probes,
                          "probes_source": job.probes_source, "seed": seed,
                          "loops": "while True" in path.read_text()})
-    spec = Path(tempfile.mkstemp(suffix=".json")[1])
-    spec.write_text(json.dumps(manifest))
-    done = subprocess.run([sys.executable, str(Path(__file__).with_name("bare_runner.py")), str(spec)],
-                          capture_output=True, text=True, check=True,
-                          env=dict(os.environ, TF_ENABLE_ONEDNN_OPTS="0", TF_CPP_MIN_LOG_LEVEL="2",
-                                   MPLBACKEND="Agg", CUDA_VISIBLE_DEVICES=""))
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return manifest
+
+
+def bare_processes(manifests: list[list[dict]], fork: bool) -> tuple[float, list[dict]]:
+    """Run one bare_runner per manifest, all at once; (wall seconds, their reports)."""
+    env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS="0", TF_CPP_MIN_LOG_LEVEL="2", MPLBACKEND="Agg",
+               CUDA_VISIBLE_DEVICES="")
+    started = time.perf_counter()
+    procs = []
+    for manifest in manifests:
+        spec = Path(tempfile.mkstemp(suffix=".json")[1])
+        spec.write_text(json.dumps(manifest))
+        procs.append(subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("bare_runner.py")), str(spec)] + (["--fork"] if fork else []),
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env))
+    outputs = [proc.communicate()[0] for proc in procs]
+    wall = time.perf_counter() - started
+    return wall, [json.loads(out.strip().splitlines()[-1]) for out in outputs]
+
+
+def bare(root: Path, seed: int, fork: bool = False) -> dict:
+    """The same cells and probes without sandbox, limits or judge: all in one warm process, or (``fork``)
+    each in a plain fork of a process that imported TensorFlow."""
+    return bare_processes([bare_manifest(root, seed)], fork)[1][0]
+
+
+def two_at_once_slowdown(root: Path, seed: int) -> float:
+    """How much slower each submission runs bare when two run at once on this machine (shared caches,
+    memory bandwidth): the same jobs by one bare forking runner, then split between two at once.
+    ``2 / slowdown`` is what --jobs 2 can reach here, whatever the harness does."""
+    manifest = bare_manifest(root, seed)
+    _, [alone] = bare_processes([manifest], fork=True)
+    _, pair = bare_processes([manifest[0::2], manifest[1::2]], fork=True)
+    together = {path: t for report in pair for path, t in report["seconds"].items()}
+    return sum(together.values()) / sum(alone["seconds"].values())
 
 
 def nbclient_baseline(root: Path) -> float:
@@ -176,7 +205,7 @@ def main() -> None:
     cold1, run1 = timed_grade(root, work / "cache-j1", 1, args.seed)
     cold2, _ = timed_grade(root, work / "cache-j2", 2, args.seed)
     regrade, again = timed_grade(root, work / "cache-j1", 1, args.seed)
-    not_cached = [s.path for s in again.submissions if not s.cached]  # should be none
+    not_cached = [f"{s.student}/{s.assignment} ({s.status})" for s in again.submissions if not s.cached]
     statuses = {}
     for sub in run1.submissions:
         statuses[sub.status] = statuses.get(sub.status, 0) + 1
@@ -188,7 +217,7 @@ def main() -> None:
         "cold_jobs1_s": round(cold1, 2), "cold_jobs2_s": round(cold2, 2), "regrade_s": round(regrade, 2),
         "throughput_jobs1_per_min": round(60 * n / cold1, 2), "throughput_jobs2_per_min": round(60 * n / cold2, 2),
         "jobs2_speedup": round(cold1 / cold2, 3),
-        "regrade_fraction_of_cold": round(regrade / cold1, 4), "regrade_ran_again": len(not_cached),
+        "regrade_fraction_of_cold": round(regrade / cold1, 4), "regrade_ran_again": not_cached,  # should be []
         "harness_per_submission_s": round(harness_per_submission, 3),
         "child_peak_rss_mb_max": round(max(s.peak_rss_kb for s in run1.submissions) / 1024, 1),
     })
@@ -199,6 +228,15 @@ def main() -> None:
     report.update({"bare_per_submission_s": round(bare_per_submission, 3),
                    "bare_import_s": round(measured["import_s"], 2)})
     report["harness_overhead_ratio"] = round(harness_per_submission / bare_per_submission - 1, 4)
+    # the same, against the least any process-per-submission isolation costs: a plain fork of a process
+    # that imported TensorFlow (each submission pays TensorFlow's and Keras's first-use costs once)
+    forked = bare(root, args.seed, fork=True)
+    fork_per_submission = sum(forked["seconds"][s.path] for s in clean) / len(clean)
+    report["bare_fork_per_submission_s"] = round(fork_per_submission, 3)
+    report["harness_overhead_vs_bare_fork_ratio"] = round(harness_per_submission / fork_per_submission - 1, 4)
+    slowdown = two_at_once_slowdown(root, args.seed)
+    report["bare_slowdown_two_at_once"] = round(slowdown, 3)
+    report["jobs2_ceiling_on_this_machine"] = round(2 / slowdown, 3)
     save()
     if not args.skip_baseline:
         baseline = nbclient_baseline(root)

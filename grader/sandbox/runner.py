@@ -106,7 +106,7 @@ def run_job(job: Job, launcher=None) -> RunRecord:
                    "probes_source": job.probes_source, "probes": job.probes,
                    "skip_cells": sorted(skip_cells), "skip_probes": sorted(record.observations)}
         attempt = launcher.attempt(payload, job, deadline)
-        _merge(record, attempt)
+        _merge(record, attempt, limits.process_output_bytes)
         if attempt.ending == "done":
             break
         incident = _incident(attempt, limits)
@@ -129,10 +129,14 @@ def run_job(job: Job, launcher=None) -> RunRecord:
     return record
 
 
-def _merge(record: RunRecord, attempt: Attempt) -> None:
+def _merge(record: RunRecord, attempt: Attempt, output_cap: int) -> None:
     record.rejected_lines += attempt.rejected_lines
     record.peak_rss_kb = max(record.peak_rss_kb, attempt.peak_rss_kb)
-    record.process_output = attempt.process_output
+    if record.attempts > 1 and attempt.process_output:  # keep what earlier attempts wrote, newest last
+        joined = f"{record.process_output}\n[attempt {record.attempts}, after a restart]\n{attempt.process_output}"
+        record.process_output = joined[-output_cap:]
+    elif attempt.process_output:
+        record.process_output = attempt.process_output
     for event in attempt.events:
         kind = event["event"]
         if kind == "hello":
