@@ -55,8 +55,8 @@ def test_exit_mid_way_and_exit_inside_a_probe_keep_earlier_and_later_points(tmp_
     checks = checks_by_name(result)
     assert checks["count_above"].status == "error" and "exited with code 3" in checks["count_above"].message
     assert result.score == result.max_score - 2
-    # the process output of every attempt is kept, not only the last one's
-    assert "straight to the terminal" in result.process_output and "[attempt 2" in result.process_output
+    # the process output of every attempt is kept, not only the last (here silent) one's
+    assert "straight to the terminal" in result.process_output
 
 
 def test_sys_exit_floods_and_garbage_on_the_channel_are_contained(tmp_path, short_limits):
