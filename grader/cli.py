@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from . import __version__, assignments, pipeline, student_kit
-from .writers import csv_out, html, json_out, junit, terminal
+from .writers import csv_out, gradescope, html, json_out, junit, terminal
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,6 +68,7 @@ def write_reports(run, out: Path) -> None:
     json_out.write(run, out)
     csv_out.write(run, out)
     junit.write(run, out)
+    gradescope.write(run, out)
     html.write(run, out)
 
 

@@ -82,6 +82,24 @@ def test_csv_junit_and_html_are_derived_from_the_results(graded_class):
     assert "axis=0" in page and "Gradient descent on y" in page and "data:image/png;base64," in page
 
 
+def test_gradescope_results_per_student_add_up_and_hide_hidden_checks_until_published(graded_class):
+    out = graded_class[0]
+    data = load(out)
+    for student in ("ada", "ben"):
+        subs = [s for s in data["submissions"] if s["student"] == student]
+        gradescope = json.loads((out / "gradescope" / f"{student}.json").read_text())
+        assert gradescope["score"] == pytest.approx(sum(s["score"] for s in subs))
+        assert sum(t["max_score"] for t in gradescope["tests"]) == pytest.approx(sum(s["max_score"] for s in subs))
+        assert gradescope["extra_data"]["seed"] == SEED
+        for test in gradescope["tests"]:
+            assert test["visibility"] in ("visible", "after_published") and test["status"] in ("passed", "failed")
+        hidden = {t["name"] for t in gradescope["tests"] if t["visibility"] == "after_published"}
+        assert "gradient_descent: gradient_descent_hidden" in hidden
+    ada = json.loads((out / "gradescope" / "ada.json").read_text())
+    broken = [t for t in ada["tests"] if t["name"] == "xor: submission"]
+    assert broken and "not a readable Jupyter notebook" in broken[0]["output"]
+
+
 def test_check_exits_zero_only_when_every_public_check_passes(capsys):
     assert main(["check", str(EXAMPLES / "ada" / "gradient_descent.ipynb")]) == 0
     assert main(["check", str(EXAMPLES / "ben" / "gradient_descent.ipynb")]) == 1
