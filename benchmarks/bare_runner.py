@@ -25,7 +25,7 @@ if not FORK:
 import_s = time.perf_counter() - started
 jobs = json.loads(Path(sys.argv[1]).read_text())
 sink = os.open(os.devnull, os.O_WRONLY)
-times = []
+times, failed = [], []
 for number, job in enumerate(jobs):
     if job["loops"]:  # the harness stops these after its cell limit; bare execution would never end
         job["cells"] = [c for c in job["cells"] if "while True" not in c["source"]]
@@ -34,13 +34,17 @@ for number, job in enumerate(jobs):
     if FORK:
         pid = os.fork()
         if pid == 0:
+            code = 1
             try:
                 os.dup2(sink, 1)
                 child.run(job)
+                code = 0
             finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
+                os._exit(code)
+        if os.waitpid(pid, 0)[1] != 0:
+            failed.append(job["path"])
     else:
         child.run(job)
     times.append(time.perf_counter() - began)
-print(json.dumps({"import_s": import_s, "seconds": {job["path"]: t for job, t in zip(jobs, times)}}))
+print(json.dumps({"import_s": import_s, "failed": failed,
+                  "seconds": {job["path"]: t for job, t in zip(jobs, times)}}))

@@ -106,17 +106,26 @@ def bare_processes(manifests: list[list[dict]], fork: bool) -> tuple[float, list
     """Run one bare_runner per manifest, all at once; (wall seconds, their reports)."""
     env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS="0", TF_CPP_MIN_LOG_LEVEL="2", MPLBACKEND="Agg",
                CUDA_VISIBLE_DEVICES="")
-    started = time.perf_counter()
-    procs = []
+    specs = []
     for manifest in manifests:
-        spec = Path(tempfile.mkstemp(suffix=".json")[1])
-        spec.write_text(json.dumps(manifest))
-        procs.append(subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("bare_runner.py")), str(spec)] + (["--fork"] if fork else []),
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env))
-    outputs = [proc.communicate()[0] for proc in procs]
+        specs.append(Path(tempfile.mkstemp(suffix=".json")[1]))
+        specs[-1].write_text(json.dumps(manifest))
+    started = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare_runner.py")), str(spec)]
+                              + (["--fork"] if fork else []),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for spec in specs]
+    outputs = [proc.communicate() for proc in procs]
     wall = time.perf_counter() - started
-    return wall, [json.loads(out.strip().splitlines()[-1]) for out in outputs]
+    for spec in specs:
+        spec.unlink()
+    reports = []
+    for proc, (out, err) in zip(procs, outputs):
+        if proc.returncode != 0 or not out.strip():
+            raise RuntimeError(f"bare_runner failed ({proc.returncode}): {err[-2000:]}")
+        reports.append(json.loads(out.strip().splitlines()[-1]))
+        if reports[-1]["failed"]:
+            raise RuntimeError(f"bare_runner: jobs failed in a forked child: {reports[-1]['failed']}")
+    return wall, reports
 
 
 def bare(root: Path, seed: int, fork: bool = False) -> dict:
@@ -251,6 +260,8 @@ def main() -> None:
         report.update(soak(args.soak, args.seed))
     shutil.rmtree(work, ignore_errors=True)
     save()
+    if not_cached:  # a regrade of an unchanged class must run nothing
+        sys.exit(f"regrade ran again: {not_cached}")
     width = max(len(k) for k in report)
     for key, value in report.items():
         print(f"{key:<{width}}  {value}")

@@ -52,6 +52,8 @@ def load(assignment_id: str) -> Assignment:
         raise UnknownAssignment(assignment_id)
     # the folder is loaded as a package so that rubric.py can import its sibling judges.py
     package = f"grader_course_{assignment_id}"
+    for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+        del sys.modules[name]  # loaded afresh, e.g. from another course folder (a student kit)
     spec = importlib.util.spec_from_file_location(package, folder / "__init__.py",
                                                   submodule_search_locations=[str(folder)])
     module = importlib.util.module_from_spec(spec)

@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     except (pipeline.HarnessError, NotADirectoryError, FileNotFoundError) as exc:
         print(f"grader: {exc}", file=sys.stderr)
         return 2
+    except assignments.UnknownAssignment as exc:
+        print(f"grader: unknown assignment {exc}; known: {', '.join(assignments.known_ids())}", file=sys.stderr)
+        return 2
 
 
 def run_grade(args) -> int:

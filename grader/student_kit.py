@@ -18,13 +18,17 @@ from . import __version__, assignments, observation_cache
 from .errors import HarnessError
 
 PUBLISHED = "public_reference.json"
+KIT_FILES = ("__init__.py", "template.ipynb", "rubric.py", "probes.py", "judges.py")  # nothing else leaves
 
 
 def probes_digest(plan) -> str:
-    """What the published observations answer: the probes, their inputs and the code that observes."""
+    """What the published observations answer: the probes, their inputs, the code that observes, the
+    budget injected into the reference's run and the grader version that ran it."""
     job = plan.job([])
-    return hashlib.sha256(json.dumps({"seed": job.seed, "probes": job.probes, "probes_source": job.probes_source},
-                                     sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps({
+        "seed": job.seed, "probes": job.probes, "probes_source": job.probes_source,
+        "parameters": plan.assignment.rubric.parameters, "grader": __version__,
+    }, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def write(out: Path, only: list[str] | None = None) -> list[Path]:
@@ -39,8 +43,10 @@ def write(out: Path, only: list[str] | None = None) -> list[Path]:
         plan = pipeline.Plan(loaded, loaded.rubric.checks_for(public_only=True), pipeline.CHECK_SEED)
         record = plan.reference()
         folder = out / "assignments" / assignment_id
-        shutil.copytree(loaded.folder, folder, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", PUBLISHED))
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in KIT_FILES:
+            if (loaded.folder / name).is_file():
+                shutil.copyfile(loaded.folder / name, folder / name)
         data = observation_cache.record_to_data(record)
         # only what judging reads: no printed output or cell results of the reference solution
         data.update(cells=[], process_output="", environment={})
@@ -68,6 +74,7 @@ def load_published(plan):
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise HarnessError(f"{path} is unreadable ({type(exc).__name__}): ask for a new copy of the kit") from exc
     if published.get("probes_digest") != probes_digest(plan):
-        raise HarnessError(f"{path.name} of {loaded.id} was published for other probes than this rubric's "
-                           "(the rubric or probes changed, or the grader version differs): ask for a new kit")
+        raise HarnessError(f"{path.name} of {loaded.id} was published for other probes, budget or grader "
+                           f"version (nn-grader {published.get('grader_version')}) than this rubric's and this "
+                           f"grader's ({__version__}): ask for a new kit")
     return record

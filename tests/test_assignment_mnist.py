@@ -4,6 +4,7 @@ The whole class (reference, the three examples, plausible mistakes, a faker) is 
 reference is observed once and the file stays fast.
 """
 
+import os
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,8 @@ def results(tmp_path_factory):
     try:  # the real data set or nothing: on a machine that has neither the file nor the internet, skip
         datasets.locate("mnist")
     except datasets.DataSetMissing as exc:
+        if os.environ.get("GRADER_REQUIRE_DATA") == "1":  # .ci/run found the copy: not finding it is a bug
+            raise
         pytest.skip(f"MNIST is not available here: {exc}")
     tmp = tmp_path_factory.mktemp("mnist")
     copy_to_class(REFERENCE / "mnist.py", tmp, "ref")

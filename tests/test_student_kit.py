@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import EXAMPLES, REFERENCE
+from conftest import EXAMPLES, REFERENCE, ROOT
 from grader import assignments, pipeline
 from grader.cli import main
 
@@ -16,8 +16,15 @@ def public_outcome(run):
 
 def test_a_kit_checks_like_the_full_course_and_holds_no_reference(tmp_path, monkeypatch, capsys):
     kit = tmp_path / "kit"
-    assert main(["kit", str(kit), "--assignment", "gradient_descent"]) == 0
+    assert main(["kit", str(kit), "--assignment", "no_such_assignment"]) == 2
+    (ROOT / "assignments" / "gradient_descent" / "scratch-solution.py").write_text("# a draft beside the rubric")
+    try:
+        assert main(["kit", str(kit), "--assignment", "gradient_descent"]) == 0
+    finally:
+        (ROOT / "assignments" / "gradient_descent" / "scratch-solution.py").unlink()
     files = [p for p in kit.rglob("*") if p.is_file()]
+    assert sorted(p.name for p in files) == ["__init__.py", "judges.py", "probes.py", "public_reference.json",
+                                             "rubric.py", "template.ipynb"]
     assert not (kit / "reference").exists()
     solution = (REFERENCE / "gradient_descent.py").read_text()
     body = solution[solution.index("    x = tf.Variable(x0"):solution.index("    return xs")]  # a solved TODO
@@ -41,9 +48,9 @@ def test_a_kit_checks_like_the_full_course_and_holds_no_reference(tmp_path, monk
         assert run.submissions[0].status == "error"
         assert any("student kit" in e for e in run.harness_errors)
 
-        # a kit whose rubric was edited after publishing refuses to judge with stale observations
-        rubric = kit / "assignments" / "gradient_descent" / "probes.py"
-        rubric.write_text(rubric.read_text() + "\n# edited\n")
+        # a kit whose budget or probes were edited after publishing refuses to judge with stale observations
+        rubric = kit / "assignments" / "gradient_descent" / "rubric.py"
+        rubric.write_text(rubric.read_text().replace('parameters={"STEPS": 50}', 'parameters={"STEPS": 60}'))
         assignments.load.cache_clear()
         stale = pipeline.check(EXAMPLES / "ada" / "gradient_descent.ipynb")
         assert any("ask for a new kit" in e for e in stale.harness_errors)

@@ -63,19 +63,28 @@ def test_nothing_of_one_submission_survives_into_the_next():
 
 def test_a_hung_child_is_caught_by_the_watchdog_and_the_worker_restarts():
     with WarmPool(1) as pool:
-        hung = run_job(job("while True:\n    pass", cell_s=3, total_s=20), pool)
+        hung = run_job(job("import os\nos.write(1, b'before the loop\\n')\nwhile True:\n    pass", cell_s=3, total_s=20), pool)
         assert hung.status == "timeout" and hung.incidents[0].repeatable  # busy: its own doing
+        assert "before the loop" in hung.process_output  # a stopped attempt's output is kept
         after = run_job(job(TRAIN), pool)
         assert after.status == "completed" and after.observations["observe"].ok
         assert pool.workers[0].starts == 2
 
 
-def test_a_timeout_without_cpu_use_is_not_taken_for_the_submissions_own():
-    # a process that got no CPU looks, from outside, like one starved by the machine's load: its
-    # timeout must not be cached as the submission's result
+def test_only_what_the_submission_itself_did_is_taken_as_repeatable():
+    # busy cells, then one that gets no CPU: from outside that looks like a process starved by the
+    # machine's load, so its timeout must not be cached as the submission's result; and a SIGKILL may
+    # be the host's OOM killer, under either launcher (bubblewrap relays it as exit code 137)
+    busy_then_idle = Job(cells=[{"index": 1, "source": "import time\nt = time.time()\nwhile time.time() - t < 2.5:\n    pass"},
+                                {"index": 2, "source": "time.sleep(60)"}],
+                         probes_source="", probes=[], seed=0, limits=Limits(cell_s=3, total_s=30))
+    killed = job("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", total_s=30)
     for launcher in (SpawnLauncher(), WarmPool(1)):
-        idle = run_job(job("import time\ntime.sleep(60)", cell_s=3, total_s=20), launcher)
-        assert idle.status == "timeout" and not idle.incidents[0].repeatable
+        idle = run_job(busy_then_idle, launcher)
+        assert idle.status == "timeout" and idle.incidents[0].item == "code cell 2"
+        assert not idle.incidents[0].repeatable
+        gone = run_job(killed, launcher)
+        assert "killed by SIGKILL" in gone.incidents[0].message and not gone.incidents[0].repeatable
         if isinstance(launcher, WarmPool):
             launcher.close()
 

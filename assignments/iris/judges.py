@@ -397,7 +397,7 @@ def early_stopping(evidence: Evidence) -> Verdict:
     if ran > reference + 2:
         return failed(f"training stopped after {ran} epochs; with patience={patience} it stops after "
                       f"{reference} ({setup}): pass the patience argument to EarlyStopping")
-    if ran < reference:
+    if ran < patience + 1:  # EarlyStopping(patience=p) cannot stop before epoch p + 1
         return failed(f"training stopped after {ran} epochs, before {patience} epochs without a better "
                       f"validation loss had passed; it stops after {reference} ({setup}): pass "
                       "patience=patience to EarlyStopping and do not cut epochs short")

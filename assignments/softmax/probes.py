@@ -83,7 +83,9 @@ def library_softmaxes():
     import keras
 
     places = [(tf.nn, "softmax", "tf.nn.softmax"), (tf.math, "softmax", "tf.math.softmax"),
-              (keras.activations, "softmax", "keras.activations.softmax"), (keras.ops, "softmax", "keras.ops.softmax")]
+              (tf.nn, "log_softmax", "tf.nn.log_softmax"), (tf.math, "log_softmax", "tf.math.log_softmax"),
+              (keras.activations, "softmax", "keras.activations.softmax"), (keras.ops, "softmax", "keras.ops.softmax"),
+              (keras.ops, "log_softmax", "keras.ops.log_softmax")]
     try:  # imported here, so that an import inside the student's function finds the watched one
         import scipy.special
         places.append((scipy.special, "softmax", "scipy.special.softmax"))
@@ -105,17 +107,17 @@ def call_watching_softmaxes(ns, fn, argument):
         return wrapper
 
     originals = {}
-    for module, attribute, name in library_softmaxes():
-        original = getattr(module, attribute)
-        originals.setdefault(id(original), (original, name))
-        restore.append(lambda module=module, attribute=attribute, original=original:
-                       setattr(module, attribute, original))
-        setattr(module, attribute, watched(original, name))
-    for key, value in list(ns.items()):  # e.g. "from scipy.special import softmax as sm"
-        if id(value) in originals and key != "softmax":
-            restore.append(lambda key=key, value=value: ns.__setitem__(key, value))
-            ns[key] = watched(*originals[id(value)])
     try:
+        for module, attribute, name in library_softmaxes():
+            original = getattr(module, attribute)
+            originals.setdefault(id(original), (original, name))
+            restore.append(lambda module=module, attribute=attribute, original=original:
+                           setattr(module, attribute, original))
+            setattr(module, attribute, watched(original, name))
+        for key, value in list(ns.items()):  # e.g. "from scipy.special import softmax as sm"
+            if id(value) in originals and key != "softmax":
+                restore.append(lambda key=key, value=value: ns.__setitem__(key, value))
+                ns[key] = watched(*originals[id(value)])
         return fn(argument), sorted(called)
     finally:
         for undo in reversed(restore):

@@ -23,7 +23,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import isolation, procfs
 
@@ -44,8 +44,7 @@ class Attempt:
     process_output: str
     elapsed: float  # how long the item in flight had run when it was stopped
     peak_rss_kb: int = 0  # of the forked child, when a warm worker ran it
-    wall_s: float = 0.0  # from handing over the job to the end of the attempt
-    cpu_s: float | None = None  # CPU time of the submission's processes when a timeout stopped them
+    item_cpu_s: float | None = None  # CPU time the submission's processes used during the item that timed out
 
 
 class SpawnLauncher:
@@ -59,7 +58,6 @@ class SpawnLauncher:
         scratch = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
         logs = Path(tempfile.mkdtemp(prefix="grader-log-"))
         read_end, write_end = os.pipe()
-        started = time.monotonic()
         try:
             argv, env, keras_home = isolation.build_command(self.method, scratch, job.data_files)
             payload = dict(payload, event_fd=write_end, nonce=secrets.token_hex(8),
@@ -76,13 +74,13 @@ class SpawnLauncher:
                     proc.stdin.close()
                 except BrokenPipeError:
                     pass
-                attempt = collect(read_end, limits, deadline, payload["nonce"], "done")
-                if attempt.ending == "timeout":
-                    attempt.cpu_s = procfs.cpu_seconds([proc.pid] + procfs.descendants(proc.pid))
+                attempt = collect(read_end, limits, deadline, payload["nonce"], "done",
+                                  cpu_probe=lambda: procfs.cpu_seconds([proc.pid] + procfs.descendants(proc.pid)))
                 if attempt.ending != "exited" and attempt.ending != "done":
                     kill(proc)
                 attempt.returncode = wait(proc)
-                attempt.wall_s = time.monotonic() - started
+                if self.method == "bubblewrap" and attempt.returncode and 128 < attempt.returncode < 192:
+                    attempt.returncode = 128 - attempt.returncode  # bwrap relays "killed by N" as 128 + N
             attempt.process_output = tail(logs / "out", limits.process_output_bytes)
             return attempt
         finally:
@@ -136,21 +134,19 @@ class WarmWorker:
                        memory_bytes=limits.memory_bytes, file_size_bytes=limits.file_size_bytes,
                        output_path=f"{self.log_inside}/out-{nonce}",
                        trusted_files=[f"{self.keras_home}/{p}" for p in job.data_files])
-        started = time.monotonic()
+        zygote = procfs.first_python(self.proc.pid)
         try:
             self.proc.stdin.write((json.dumps(payload) + "\n").encode())
             self.proc.stdin.flush()
         except BrokenPipeError:
             self.close()
             return Attempt([], "exited", None, None, 0, "", 0.0)
-        attempt = collect(self.read_end, limits, deadline, nonce, "exit", control_fd=self.control_end)
-        attempt.wall_s = time.monotonic() - started
-        if attempt.ending == "timeout":
-            zygote = procfs.first_python(self.proc.pid)
-            attempt.cpu_s = procfs.cpu_seconds(procfs.descendants(zygote)) if zygote else None
+        attempt = collect(self.read_end, limits, deadline, nonce, "exit", control_fd=self.control_end,
+                          cpu_probe=(lambda: procfs.cpu_seconds(procfs.descendants(zygote))) if zygote else None)
         exits = [e for e in attempt.events if e["event"] == "exit"]
         attempt.returncode = exits[-1].get("code") if exits else None
         attempt.peak_rss_kb = int(exits[-1].get("peak_rss_kb") or 0) if exits else 0
+        output = tail(self.logs / f"out-{nonce}", limits.process_output_bytes)
         if exits and not exits[-1].get("clean", True):
             self.close()  # the zygote could not wipe this submission's files: start afresh next time
         if attempt.ending == "done" and attempt.returncode == 0 and any(e["event"] == "done" for e in attempt.events):
@@ -159,8 +155,8 @@ class WarmWorker:
             attempt.ending = "exited"  # the child ended (exit event) without finishing its job
         else:
             self.close()  # hung, flooding or dead: never reuse this zygote
+        attempt.process_output = output
         if self.proc is not None:
-            attempt.process_output = tail(self.logs / f"out-{nonce}", limits.process_output_bytes)
             for leftover in self.logs.iterdir():  # whatever a child put in the shared log folder
                 if leftover.name != "zygote":
                     leftover.unlink(missing_ok=True) if not leftover.is_dir() else shutil.rmtree(leftover, True)
@@ -215,11 +211,13 @@ class WarmPool:
         self.close()
 
 
-def collect(fd: int, limits, deadline: float, nonce: str, final: str, control_fd: int | None = None) -> Attempt:
+def collect(fd: int, limits, deadline: float, nonce: str, final: str, control_fd: int | None = None,
+            cpu_probe: Callable[[], float] | None = None) -> Attempt:
     """Read events until ``final`` arrives for ``nonce``, the writers go away, or a limit is hit.
 
     With ``control_fd`` (warm workers), "ready" and "exit" are believed only from that pipe, which no
-    child can write to; on the event pipe they are rejected like any other forgery.
+    child can write to; on the event pipe they are rejected like any other forgery. ``cpu_probe`` reads
+    the submission's CPU time from outside, at the start of each item and when one times out.
     """
     started = time.monotonic()
     events: list[dict] = []
@@ -228,6 +226,7 @@ def collect(fd: int, limits, deadline: float, nonce: str, final: str, control_fd
     in_flight: tuple[str, Any] | None = ("startup", None)
     item_started, item_limit = started, STARTUP_SECONDS
     ending, item_elapsed = None, 0.0
+    item_cpu_start, item_cpu = None, None
     selector = selectors.DefaultSelector()
     for source in (fd, control_fd):
         if source is not None:
@@ -238,6 +237,8 @@ def collect(fd: int, limits, deadline: float, nonce: str, final: str, control_fd
         now = time.monotonic()
         if now > deadline or now - item_started > item_limit:
             ending, item_elapsed = "timeout", now - item_started
+            if cpu_probe is not None and item_cpu_start is not None:
+                item_cpu = cpu_probe() - item_cpu_start
             break
         for key, _ in selector.select(timeout=0.2):
             source = key.fd
@@ -270,8 +271,9 @@ def collect(fd: int, limits, deadline: float, nonce: str, final: str, control_fd
                     in_flight = ("cell" if kind == "cell_start" else "probe", key_)
                     item_started = time.monotonic()
                     item_limit = limits.cell_s if kind == "cell_start" else limits.probe_s
+                    item_cpu_start = cpu_probe() if cpu_probe is not None else None
                 elif kind in ("cell_end", "observation", "hello", "done"):
-                    in_flight, item_started = None, time.monotonic()
+                    in_flight, item_started, item_cpu_start = None, time.monotonic(), None
                     item_limit = limits.cell_s if limits else STARTUP_SECONDS
             if ending:
                 break
@@ -288,7 +290,7 @@ def collect(fd: int, limits, deadline: float, nonce: str, final: str, control_fd
         in_flight = None
     if in_flight == ("startup", None):
         in_flight = None
-    return Attempt(events, ending, None, in_flight, rejected, "", round(item_elapsed, 1))
+    return Attempt(events, ending, None, in_flight, rejected, "", round(item_elapsed, 1), item_cpu_s=item_cpu)
 
 
 def _read(fd: int) -> bytes | None:

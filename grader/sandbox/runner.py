@@ -17,7 +17,7 @@ from . import isolation, wire
 from .launchers import Attempt, SpawnLauncher
 
 # A timeout is the submission's own doing when its processes had the CPU for at least this share of the
-# attempt; below it the machine's load may have starved them, and the result is not cached.
+# item that timed out; below it the machine's load may have starved them, and the result is not cached.
 BUSY_SHARE = 0.8
 
 
@@ -132,9 +132,10 @@ def run_job(job: Job, launcher=None) -> RunRecord:
 def _merge(record: RunRecord, attempt: Attempt, output_cap: int) -> None:
     record.rejected_lines += attempt.rejected_lines
     record.peak_rss_kb = max(record.peak_rss_kb, attempt.peak_rss_kb)
-    if record.attempts > 1 and attempt.process_output:  # keep what earlier attempts wrote, newest last
+    if record.process_output and attempt.process_output:  # keep what earlier attempts wrote, newest last
         joined = f"{record.process_output}\n[attempt {record.attempts}, after a restart]\n{attempt.process_output}"
-        record.process_output = joined[-output_cap:]
+        record.process_output = joined if len(joined) <= output_cap else \
+            "[... earlier output not kept ...]\n" + joined[-output_cap:]
     elif attempt.process_output:
         record.process_output = attempt.process_output
     for event in attempt.events:
@@ -168,13 +169,15 @@ def _incident(attempt: Attempt, limits: Limits) -> Incident:
         item = (f"code cell {key}" if key else "the injected parameters cell") if kind == "cell" \
             else f"probe '{key}'"
     where = f"while running {item}" if item else "before it could start the submission"
+    # only what the submission did can recur: a sandbox that failed to start is the harness's trouble
+    started = any(event["event"] == "hello" for event in attempt.events)
     if attempt.ending == "timeout":
-        busy = attempt.cpu_s is not None and attempt.cpu_s >= BUSY_SHARE * attempt.wall_s > 0
+        busy = attempt.item_cpu_s is not None and attempt.item_cpu_s >= BUSY_SHARE * attempt.elapsed > 0
         return Incident("timeout", item, f"stopped after {attempt.elapsed:.0f} s {where}: "
-                        "an endless loop, or training longer than the grader's budget?", repeatable=busy)
+                        "an endless loop, or training longer than the grader's budget?", repeatable=started and busy)
     if attempt.ending == "output cap":
         return Incident("crashed", item, f"stopped {where}: it sent more than "
-                        f"{limits.events_bytes // 1024**2} MiB of observations", repeatable=True)
+                        f"{limits.events_bytes // 1024**2} MiB of observations", repeatable=started)
     code = attempt.returncode
     if code is not None and code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
@@ -184,5 +187,5 @@ def _incident(attempt: Attempt, limits: Limits) -> Incident:
     else:
         cause = f"exited with code {code} (os._exit, or a library aborting the process)"
     # SIGKILL may be the host's OOM killer, and a vanished process (no code) the harness's own trouble
-    repeatable = code is not None and code != -signal.SIGKILL
+    repeatable = started and code is not None and code != -signal.SIGKILL
     return Incident("crashed", item, f"the process {cause} {where}", repeatable=repeatable)
