@@ -62,15 +62,15 @@ def load_published(plan):
     """The reference's published observations for ``plan``, or a HarnessError saying why there are none."""
     loaded = plan.assignment
     path = loaded.folder / PUBLISHED
+    if not path.is_file():
+        raise HarnessError(f"no reference solution for {loaded.id}: neither reference/{loaded.id}.py nor "
+                           f"{path.name} (a student kit's) in its assignment folder")
     if any(check.hidden for check in plan.checks):
         raise HarnessError(f"this course folder has no reference solution for {loaded.id} (it is a student kit): "
                            "it can self-check the public checks (grader check) but not grade")
     try:
         published = json.loads(path.read_text())
         record = observation_cache.record_from_data(published["record"])
-    except FileNotFoundError:
-        raise HarnessError(f"no reference solution for {loaded.id}: neither reference/{loaded.id}.py nor "
-                           f"{path.name} in its assignment folder") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise HarnessError(f"{path} is unreadable ({type(exc).__name__}): ask for a new copy of the kit") from exc
     if published.get("probes_digest") != probes_digest(plan):
