@@ -29,7 +29,6 @@ times, failed = [], []
 for number, job in enumerate(jobs):
     if job["loops"]:  # the harness stops these after its cell limit; bare execution would never end
         job["cells"] = [c for c in job["cells"] if "while True" not in c["source"]]
-    job.update(event_fd=sink, nonce=str(number), trusted_files=[])
     began = time.perf_counter()
     if FORK:
         pid = os.fork()
@@ -37,14 +36,14 @@ for number, job in enumerate(jobs):
             code = 1
             try:
                 os.dup2(sink, 1)
-                child.run(job)
+                child.run_in_process(job, lambda event: None)
                 code = 0
             finally:
                 os._exit(code)
         if os.waitpid(pid, 0)[1] != 0:
             failed.append(job["path"])
     else:
-        child.run(job)
+        child.run_in_process(job, lambda event: None)
     times.append(time.perf_counter() - began)
 print(json.dumps({"import_s": import_s, "failed": failed,
                   "seconds": {job["path"]: t for job, t in zip(jobs, times)}}))

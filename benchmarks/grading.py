@@ -97,7 +97,7 @@ def bare_manifest(root: Path, seed: int) -> list[dict]:
         plan = pipeline.Plan(loaded, list(loaded.rubric.checks), seed)
         job = plan.job(code_cells(path, loaded.rubric.parameters).cells)
         manifest.append({"path": str(path), "cells": job.cells, "probes": job.probes,
-                         "probes_source": job.probes_source, "seed": seed,
+                         "probes_source": job.probes_source, "seed": job.seed,
                          "loops": "while True" in path.read_text()})
     return manifest
 

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
 from . import __version__, assignments, pipeline, student_kit
+from .gate import printable
+from .sandbox import launchers
 from .writers import csv_out, gradescope, html, json_out, junit, terminal
+from .writers.files import ReportNames
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM (a CI runner or a Dask nanny stopping us): unwinds like Ctrl-C, every sandbox stopped."""
+
+
+def _terminate(signum, frame):
+    raise Stopped(signum)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,13 +57,25 @@ def main(argv: list[str] | None = None) -> int:
     kit.add_argument("--data-dir", type=Path)
     args = parser.parse_args(argv)
     try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread (called as a library): leave signals alone
+        previous = None
+    try:
         return {"grade": run_grade, "check": run_check, "list": run_list, "kit": run_kit}[args.command](args)
+    except KeyboardInterrupt as exc:
+        launchers.close_all()
+        print("\ngrader: interrupted; every sandbox was stopped and nothing was left behind", file=sys.stderr)
+        return 128 + exc.args[0] if isinstance(exc, Stopped) else 130
     except (pipeline.HarnessError, NotADirectoryError, FileNotFoundError) as exc:
-        print(f"grader: {exc}", file=sys.stderr)
+        print(f"grader: {printable(exc)}", file=sys.stderr)
         return 2
     except assignments.UnknownAssignment as exc:
-        print(f"grader: unknown assignment {exc}; known: {', '.join(assignments.known_ids())}", file=sys.stderr)
+        print(f"grader: unknown assignment {printable(exc)}; known: {', '.join(assignments.known_ids())}",
+              file=sys.stderr)
         return 2
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def run_grade(args) -> int:
@@ -59,25 +83,38 @@ def run_grade(args) -> int:
     run = pipeline.grade(args.submissions, assignment=args.assignment, seed=args.seed, jobs=args.jobs,
                          data_dir=args.data_dir, progress=progress, force=args.force,
                          scheduler=args.scheduler)
-    write_reports(run, args.out)
-    print(terminal.summary(run, str(args.out)))
-    for error in run.harness_errors:
-        print(f"grader: {error}", file=sys.stderr)
-    return 2 if run.harness_errors else 0
+    problems = write_reports(run, args.out)
+    print(printable(terminal.summary(run, str(args.out))))
+    for error in run.harness_errors + problems:
+        print(f"grader: {printable(error)}", file=sys.stderr)
+    return 2 if run.harness_errors or problems else 0
 
 
-def write_reports(run, out: Path) -> None:
+def write_reports(run, out: Path) -> list[str]:
+    """Every report, each on its own: one that fails is named (and its submission's result says so),
+    every other file is still written. Returns what could not be written."""
     out.mkdir(parents=True, exist_ok=True)
-    json_out.write(run, out)
-    csv_out.write(run, out)
-    junit.write(run, out)
-    gradescope.write(run, out)
-    html.write(run, out)
+    names = ReportNames(s.student for s in run.submissions)
+    problems = []
+    _, failures = html.write_pages(run, out, names)
+    for position, why in failures.items():
+        sub = run.submissions[position]
+        sub.message = f"{sub.message}; {why}" if sub.message else why
+    for label, write in (("results.json", lambda: json_out.write(run, out)),
+                         ("grades.csv", lambda: csv_out.write(run, out)),
+                         ("junit.xml", lambda: junit.write(run, out)),
+                         ("gradescope/", lambda: gradescope.write(run, out, names)),
+                         ("index.html", lambda: html.write_index(run, out, names))):
+        try:
+            write()
+        except Exception as exc:  # a bug of ours; never a reason to lose the other reports
+            problems.append(f"{label} could not be written: {type(exc).__name__}: {exc}")
+    return problems
 
 
 def run_check(args) -> int:
     if not args.file.is_file():
-        print(f"grader: no such file {args.file}", file=sys.stderr)
+        print(f"grader: no such file {printable(args.file)}", file=sys.stderr)
         return 2
     if args.course:
         os.environ["GRADER_COURSE_DIR"] = str(args.course)
@@ -86,7 +123,7 @@ def run_check(args) -> int:
     result = run.submissions[0]
     print(terminal.check_table(result))
     for error in run.harness_errors:
-        print(f"grader: {error}", file=sys.stderr)
+        print(f"grader: {printable(error)}", file=sys.stderr)
     if run.harness_errors:
         return 2
     return 0 if result.tests and all(t.status == "passed" for t in result.tests) else 1

@@ -7,19 +7,20 @@ judge — and returns the result as JSON text. Only the scheduling differs from 
 
 from __future__ import annotations
 
-import atexit
+import dataclasses
 import json
-import tempfile
 import threading
 from pathlib import Path
 
+from distributed.diagnostics.plugin import WorkerPlugin
+
 from . import assignments, datasets, pipeline
+from .notebook import UnreadableSubmission, read_bytes
 from .results import GradingRun, SubmissionResult
 from .submissions import Submission
 
 _lock = threading.Lock()
 _plans: dict[tuple, pipeline.Plan] = {}
-_pools: dict[tuple, object] = {}
 
 
 def _plan(assignment_id: str, seed: int, public_only: bool, data_dir: str | None, force: bool) -> pipeline.Plan:
@@ -28,20 +29,34 @@ def _plan(assignment_id: str, seed: int, public_only: bool, data_dir: str | None
         if key not in _plans:
             loaded = assignments.load(assignment_id)
             _plans[key] = pipeline.Plan(loaded, loaded.rubric.checks_for(public_only), seed,
-                                        Path(data_dir) if data_dir else None, force)
+                                        Path(data_dir) if data_dir else None, force,
+                                        pipeline.CHECK if public_only else pipeline.GRADE)
         return _plans[key]
 
 
-def _launcher(plan: pipeline.Plan):
-    """One warm worker per thread of this Dask worker process and set of data files."""
-    files = plan.data_files()
-    key = (threading.get_ident(), tuple(sorted((k, str(v)) for k, v in files.items())))
-    with _lock:
-        if key not in _pools:
-            _pools[key] = pipeline.launcher_for({plan.assignment.id: plan}, 1, warm=True)
-            if hasattr(_pools[key], "close"):
-                atexit.register(_pools[key].close)
-        return _pools[key]
+class SandboxCleanup(WorkerPlugin):
+    """A Dask worker plugin: when the worker closes (its nanny shutting it down, a cluster scaling down),
+    every sandbox of that worker is stopped and its cgroups removed, so nothing is left behind."""
+
+    name = "nn-grader-sandboxes"
+
+    def setup(self, worker) -> None:
+        pass
+
+    def teardown(self, worker) -> None:
+        from .sandbox import launchers
+
+        launchers.close_all()
+
+
+def _threads() -> int:
+    """Tasks this Dask worker runs at once: one warm sandbox worker each."""
+    try:
+        from distributed import get_worker
+
+        return max(1, int(get_worker().state.nthreads))
+    except Exception:
+        return 1
 
 
 def grade_on_worker(assignment_id: str, student: str, filename: str, content: bytes, original_path: str,
@@ -49,18 +64,15 @@ def grade_on_worker(assignment_id: str, student: str, filename: str, content: by
     """Runs on a Dask worker. Returns JSON: {"result": {...}, "harness_error": str | None}."""
     datasets.configure(Path(data_dir) if data_dir else None)
     plan = _plan(assignment_id, seed, public_only, data_dir, force)
-    submission = Submission(student, assignment_id, Path(original_path))
-    with tempfile.TemporaryDirectory(prefix="grader-dask-") as folder:
-        path = Path(folder) / student / filename
-        path.parent.mkdir(parents=True)
-        path.write_bytes(content)
-        harness_error = None
-        try:
-            result = pipeline.grade_one(plan, Submission(student, assignment_id, path), _launcher(plan))
-        except (pipeline.HarnessError, datasets.DataSetMissing) as exc:
-            harness_error = str(exc)
-            result = pipeline.error_result(submission, harness_error.splitlines()[0], plan.assignment.rubric.max_score)
-    result.path = original_path
+    # the bytes stay in memory: no copy of a submission is ever left on the worker's disk
+    submission = Submission(student, assignment_id, Path(original_path), content=content)
+    harness_error = None
+    try:
+        students, references = pipeline.launchers_for({assignment_id: plan}, _threads(), warm=True)
+        result = pipeline.grade_one(plan, submission, students, references)
+    except (pipeline.HarnessError, datasets.DataSetMissing) as exc:
+        harness_error = str(exc)
+        result = pipeline.error_result(submission, harness_error.splitlines()[0], plan.assignment.rubric.max_score)
     return json.dumps({"result": result.to_dict(), "harness_error": harness_error})
 
 
@@ -71,15 +83,20 @@ def grade(scheduler: str, found: list[Submission], seed: int, mode: str, data_di
     run = pipeline.new_run(seed, mode)
     results: dict[int, SubmissionResult] = {}
     with Client(scheduler) as client:
+        client.register_plugin(SandboxCleanup())
         futures = {}
         for position, sub in enumerate(found):
+            try:
+                content = None if sub.problem else read_bytes(sub.path)
+            except UnreadableSubmission as exc:
+                sub = dataclasses.replace(sub, problem=str(exc))
             if sub.problem:
                 results[position] = pipeline.error_result(sub, sub.problem)
                 if progress:
                     progress(results[position])
                 continue
             future = client.submit(grade_on_worker, sub.assignment, sub.student, sub.path.name,
-                                   sub.path.read_bytes(), str(sub.path), seed, mode == "check",
+                                   content, str(sub.path), seed, mode == "check",
                                    str(data_dir) if data_dir else None, force, pure=False)
             futures[future] = position
         for future in as_completed(futures):

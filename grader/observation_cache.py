@@ -16,9 +16,9 @@ import json
 import os
 from pathlib import Path
 
-from . import __version__
+from . import __version__, gate
 from .sandbox import isolation, wire
-from .sandbox.runner import CellRecord, Incident, Job, Observation, RunRecord
+from .sandbox.records import CellRecord, Incident, Job, Observation, Protections, RunRecord
 
 RUNTIME_FILES = sorted(isolation.RUNTIME_DIR.glob("*.py"))
 
@@ -57,8 +57,8 @@ def _path(key: str) -> Path:
 def load(key: str) -> RunRecord | None:
     try:
         return record_from_data(json.loads(_path(key).read_text()))
-    except (OSError, ValueError, KeyError, TypeError, wire.WireError):
-        return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, wire.WireError):
+        return None  # unreadable or not what this version writes: run again
 
 
 def store(key: str, record: RunRecord) -> None:
@@ -87,13 +87,26 @@ def record_to_data(record: RunRecord) -> dict:
 
 
 def record_from_data(data: dict) -> RunRecord:
+    """A stored record read back through the gate: a cache or kit file is data like any other."""
+    budget = gate.TextBudget(10**7)
+    protections = {k: v for k, v in data["protections"].items() if k in Protections.__dataclass_fields__}
+    protections["notes"] = tuple(gate.clean_text(n, gate.FIELD_CAPS["note"]) for n in protections.get("notes", ()))
+    cells = {}
+    for c in data["cells"]:
+        event = {"status": c["status"] if c["status"] in ("ok", "error") else "ok", "index": int(c["index"]),
+                 "error": c.get("error"), "output": str(c.get("output", "")), "magics": list(c.get("magics", [])),
+                 "seconds": float(c.get("seconds", 0.0))}
+        cells[event["index"]] = dataclasses.replace(gate.cell_record(event, budget), status=str(c["status"])[:20])
+    observations = {}
+    for name, o in data["observations"].items():
+        event = {"ok": bool(o["ok"]), "value": o["value"], "error": o.get("error"), "seconds": float(o.get("seconds", 0))}
+        observations[gate.clean_text(name, gate.FIELD_CAPS["name"])] = gate.observation(event, budget)
     return RunRecord(
-        protections=isolation.Protections(**{**data["protections"], "notes": tuple(data["protections"]["notes"])}),
-        environment=data["environment"],
-        cells={c["index"]: CellRecord(**c) for c in data["cells"]},
-        observations={name: Observation(ok=o["ok"], value=wire.decode(o["value"]), error=o["error"],
-                                        seconds=o["seconds"]) for name, o in data["observations"].items()},
-        incidents=[Incident(**i) for i in data["incidents"]],
-        process_output=data["process_output"], rejected_lines=data["rejected_lines"],
-        duration_s=data["duration_s"], attempts=data["attempts"], cached=True,
-        peak_rss_kb=data.get("peak_rss_kb", 0))
+        protections=Protections(**protections),
+        environment={k: gate.clean_text(v, 100) if isinstance(v, str) else v for k, v in data["environment"].items()},
+        cells=cells, observations=observations,
+        incidents=[Incident(kind=str(i["kind"]), item=i.get("item"), message=gate.clean_text(i["message"], 2000),
+                            repeatable=bool(i.get("repeatable"))) for i in data["incidents"]],
+        process_output=gate.clean_text(data["process_output"], 40_000), rejected_lines=int(data["rejected_lines"]),
+        duration_s=float(data["duration_s"]), attempts=int(data["attempts"]), cached=True,
+        peak_rss_kb=int(data.get("peak_rss_kb", 0)))

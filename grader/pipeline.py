@@ -8,6 +8,7 @@ solution, a student's self-check and an instructor's batch all run through ``obs
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import secrets
 import sys
 import threading
@@ -20,16 +21,24 @@ from typing import Callable
 from . import __version__, assignments, datasets, observation_cache, student_kit
 from .assignments import Assignment
 from .errors import HarnessError
+from .gate import clean_text
 from .judge.judge import judge_submission
-from .notebook import UnreadableSubmission, code_cells
+from .notebook import UnreadableSubmission, cells_of, code_cells, parse, read_bytes
 from .results import GradingRun, SubmissionResult
-from .rubric import Check
-from .sandbox import isolation, wire
-from .sandbox.launchers import SpawnLauncher, WarmPool
-from .sandbox.runner import Job, RunRecord, run_job
+from .rubric import CHECK, GRADE, Check
+from .sandbox import channel, isolation, launchers, wire
+from .sandbox.launchers import FreshLauncher, WarmPool
+from .sandbox.runner import Cancelled, Job, RunRecord, run_job
 from .submissions import Submission, discover
 
 CHECK_SEED = 0  # a student's self-check is reproducible run to run
+
+
+def derive_seed(seed: int, *parts: str) -> int:
+    """A seed for one use (the cells, one probe) that reveals nothing of the run's seed: the child gets
+    these, never the run's seed, from which every hidden input is drawn."""
+    digest = hashlib.sha256(":".join([str(seed), *parts]).encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 2**31
 
 
 def package_version(name: str) -> str:
@@ -48,6 +57,7 @@ class Plan:
     seed: int
     data_dir: Path | None = None
     force: bool = False  # ignore cached observations (they are still refreshed)
+    mode: str = GRADE  # CHECK: a self-check, public probes on their fixed example inputs
     inputs: dict[str, dict] = field(init=False)
     _reference: RunRecord | None = field(default=None, init=False)
     _reference_error: HarnessError | None = field(default=None, init=False)
@@ -55,7 +65,7 @@ class Plan:
 
     def __post_init__(self) -> None:
         probes = self.assignment.rubric.probes_for(self.checks)
-        self.inputs = {p.name: p.make_inputs(self.seed) for p in probes}
+        self.inputs = {p.name: p.make_inputs(self.seed, self.mode) for p in probes}
 
     def data_files(self) -> dict[str, Path]:
         files = {}
@@ -68,11 +78,12 @@ class Plan:
         return files
 
     def job(self, cells: list[dict]) -> Job:
-        rubric = self.assignment.rubric
-        probes = [{"name": p.name, "function": p.function, "inputs": wire.encode(self.inputs[p.name])}
+        rubric, course = self.assignment.rubric, self.assignment.id
+        probes = [{"name": p.name, "function": p.function, "inputs": wire.encode(self.inputs[p.name]),
+                   "seed": derive_seed(self.seed, course, self.mode, "probe", p.name)}
                   for p in rubric.probes_for(self.checks)]
         return Job(cells=cells, probes_source=self.assignment.probes_source, probes=probes,
-                   seed=self.seed, limits=rubric.limits, data_files=self.data_files())
+                   seed=derive_seed(self.seed, course, "cells"), limits=rubric.limits, data_files=self.data_files())
 
     def reference(self, launcher=None) -> RunRecord:
         with self._lock:
@@ -109,13 +120,14 @@ class Plan:
         return record
 
 
-def grade_one(plan: Plan, submission: Submission, launcher=None) -> SubmissionResult:
+def grade_one(plan: Plan, submission: Submission, launcher=None, reference_launcher=None) -> SubmissionResult:
     rubric = plan.assignment.rubric
     try:
-        loaded = code_cells(submission.path, rubric.parameters)
+        data = submission.content if submission.content is not None else read_bytes(submission.path)
+        loaded = cells_of(parse(submission.path.name, data), rubric.parameters)
     except UnreadableSubmission as exc:
         return error_result(submission, str(exc), rubric.max_score)
-    reference = plan.reference(launcher)
+    reference = plan.reference(reference_launcher)
     job = plan.job(loaded.cells)
     key = observation_cache.job_key(job, versions())
     record = None if plan.force else observation_cache.load(key)
@@ -123,7 +135,7 @@ def grade_one(plan: Plan, submission: Submission, launcher=None) -> SubmissionRe
         record = run_job(job, launcher)
         observation_cache.store(key, record)
     return judge_submission(rubric, plan.checks, record, reference, plan.inputs,
-                            student=submission.student, path=str(submission.path), notes=loaded.notes,
+                            student=submission.student, path=display_path(submission.path), notes=loaded.notes,
                             cell_order=[c["index"] for c in loaded.cells])
 
 
@@ -132,10 +144,14 @@ def versions() -> dict[str, str]:
         "python": sys.version.split()[0]}
 
 
+def display_path(path: Path) -> str:
+    return clean_text(str(path), 500)
+
+
 def error_result(submission: Submission, message: str, max_score: float = 0.0) -> SubmissionResult:
     return SubmissionResult(student=submission.student, assignment=submission.assignment,
-                            path=str(submission.path), status="error", score=0.0, max_score=max_score,
-                            duration_s=0.0, message=message)
+                            path=display_path(submission.path), status="error", score=0.0, max_score=max_score,
+                            duration_s=0.0, message=clean_text(message, 2000))
 
 
 def new_run(seed: int, mode: str) -> GradingRun:
@@ -169,7 +185,8 @@ def grade(root: Path, assignment: str | None = None, seed: int | None = None, jo
                 unloadable[sub.assignment] = f"the grader cannot load assignment {sub.assignment}: " \
                                              f"{type(exc).__name__}: {exc}"
                 continue
-            plans[sub.assignment] = Plan(loaded, loaded.rubric.checks_for(public_only), seed, data_dir, force)
+            plans[sub.assignment] = Plan(loaded, loaded.rubric.checks_for(public_only), seed, data_dir, force,
+                                         CHECK if public_only else GRADE)
     found = [dataclasses.replace(s, problem=unloadable[s.assignment]) if s.problem is None and s.assignment
              in unloadable else s for s in found]
     run = run_plans(found, plans, seed, "check" if public_only else "grade", jobs, progress, warm)
@@ -185,37 +202,42 @@ def check(path: Path, assignment: str | None = None, data_dir: Path | None = Non
         raise HarnessError(f"cannot tell which assignment {path.name} is: name it <assignment>.ipynb "
                            f"or pass --assignment (one of {', '.join(assignments.known_ids())})")
     loaded = assignments.load(assignment)
-    plan = Plan(loaded, loaded.rubric.checks_for(public_only=True), CHECK_SEED, data_dir)
+    plan = Plan(loaded, loaded.rubric.checks_for(public_only=True), CHECK_SEED, data_dir, mode=CHECK)
     submission = Submission(path.parent.name or "me", assignment, path)
     return run_plans([submission], {assignment: plan}, CHECK_SEED, "check", 1, None)
 
 
-def launcher_for(plans: dict[str, Plan], jobs: int, warm: bool):
-    """Warm workers (TensorFlow imported once per parallel slot) unless asked for fresh processes.
+def launchers_for(plans: dict[str, Plan], jobs: int, warm: bool):
+    """(for students, for references): warm workers (TensorFlow imported once per parallel slot), kept
+    for the life of this process, unless asked for fresh processes. References never run in a worker
+    that serves students.
 
     Warm workers need bubblewrap's PID namespace to kill everything a submission leaves behind, so
     on a host without it every attempt gets a fresh process instead.
     """
     if not warm or isolation.available_method() != "bubblewrap":
-        return SpawnLauncher()
+        return FreshLauncher(), FreshLauncher()
     files: dict[str, Path] = {}
     for plan in plans.values():
         try:
             files.update(plan.data_files())
         except HarnessError:
             pass  # reported on each submission of that assignment
-    return WarmPool(jobs, files)
+    return launchers.shared_pool("students", jobs, files), launchers.shared_pool("references", jobs, files)
 
 
 def run_plans(found: list[Submission], plans: dict[str, Plan], seed: int, mode: str, jobs: int,
               progress: Callable[[SubmissionResult], None] | None, warm: bool = True) -> GradingRun:
     run = new_run(seed, mode)
-    launcher = launcher_for(plans, jobs, warm and any(s.problem is None for s in found))
+    channel.CANCELLED.clear()
+    students, references = launchers_for(plans, jobs, warm and any(s.problem is None for s in found))
 
     def work(sub: Submission) -> SubmissionResult:
         try:
             result = error_result(sub, sub.problem) if sub.problem else \
-                grade_one(plans[sub.assignment], sub, launcher)
+                grade_one(plans[sub.assignment], sub, students, references)
+        except Cancelled:
+            raise
         except (HarnessError, datasets.DataSetMissing) as exc:
             result = error_result(sub, str(exc).splitlines()[0], plans[sub.assignment].assignment.rubric.max_score)
             run.harness_errors.append(str(exc))
@@ -228,17 +250,22 @@ def run_plans(found: list[Submission], plans: dict[str, Plan], seed: int, mode: 
 
     def prefetch(plan: Plan) -> None:
         try:
-            plan.reference(launcher)
+            plan.reference(references)
         except HarnessError:
             pass  # reported on each submission of that assignment
 
-    try:
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    futures = []
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        try:
             # references first, in parallel across assignments, so students never wait on each other's
             list(pool.map(prefetch, plans.values()))
-            run.submissions = list(pool.map(work, found))
-    finally:
-        if hasattr(launcher, "close"):
-            launcher.close()
+            futures = [pool.submit(work, sub) for sub in found]
+            run.submissions = [future.result() for future in futures]
+        except BaseException:  # Ctrl-C, SIGTERM (see cli), Cancelled: stop every sandbox now, leave nothing
+            channel.CANCELLED.set()
+            for future in futures:
+                future.cancel()
+            launchers.close_all()
+            raise
     run.harness_errors = sorted(set(run.harness_errors))
     return run

@@ -30,6 +30,8 @@ class Curve:
     ylabel: str
     series: dict[str, list[float | None]]
     log_y: bool = False
+    x: list[float] | None = None  # the x value of each point (default 1, 2, ...): e.g. iterations done
+    reported: bool = False  # what the submission said about itself (drawn dotted, never scored)
 
     def __post_init__(self) -> None:  # NaN/inf (a diverged run) is drawn as a gap and stored as null
         self.series = {label: [float(v) if v is not None and math.isfinite(float(v)) else None for v in values]

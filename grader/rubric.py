@@ -1,9 +1,12 @@
 """The vocabulary of a rubric file: probes (what the sandbox observes) and checks (how it is judged).
 
 A probe names a function of the assignment's ``probes.py`` (which runs in the sandbox, against the
-student's namespace) and the inputs it is called with. Hidden probes draw fresh inputs from the
-grading run's seed; public probes use fixed inputs so a student's self-check sees what the grader sees.
-A check judges one probe's observation against the reference's, in the trusted parent.
+student's namespace) and how its inputs are made. When grading, every probe draws its inputs from the
+grading run's seed, so no scored observation is on inputs a student could know in advance. A student's
+self-check (``grader check``) runs the public probes on fixed inputs instead — the lecture's own example
+where the probe gives one (``example``), else inputs drawn from a fixed seed — which is what a student
+kit publishes the reference's observations for. A check judges one probe's observation against the
+reference's, in the trusted parent.
 """
 
 from __future__ import annotations
@@ -14,24 +17,40 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .sandbox.runner import Limits, Observation
+from .sandbox.records import Limits, Observation
 
 PUBLIC, HIDDEN = "public", "hidden"
-PUBLIC_INPUT_SEED = 20240101  # fixed: public checks see the same inputs in every run
+ANY_BEHAVIOUR = "*"
+PUBLIC_INPUT_SEED = 20240101  # fixed: a self-check sees the same public inputs every time
+GRADE, CHECK = "grade", "check"
+
+__all__ = ["ANY_BEHAVIOUR", "Check", "Evidence", "Limits", "Probe", "Rubric", "Verdict", "failed", "passed"]
 
 
 @dataclass(frozen=True)
 class Probe:
+    """``inputs``: a function of a NumPy generator returning the keyword arguments of ``function``
+    (or a dict for a probe that takes none that matter). ``example``: the fixed inputs of a self-check."""
+
     name: str
     function: str
     inputs: dict | Callable[[np.random.Generator], dict] = field(default_factory=dict)
     hidden: bool = False
+    example: dict | None = None
 
-    def make_inputs(self, seed: int) -> dict:
+    def make_inputs(self, seed: int, mode: str = GRADE) -> dict:
+        if mode == CHECK and not self.hidden:
+            if self.example is not None:
+                return dict(self.example)
+            seed = PUBLIC_INPUT_SEED
         if not callable(self.inputs):
             return dict(self.inputs)
-        base = seed if self.hidden else PUBLIC_INPUT_SEED
-        return self.inputs(np.random.default_rng([base % 2**32, zlib.crc32(self.name.encode())]))
+        return self.inputs(np.random.default_rng([seed % 2**32, zlib.crc32(self.name.encode())]))
+
+    @property
+    def drawn(self) -> bool:
+        """Whether graded inputs are drawn at random (unknown to a student in advance)."""
+        return callable(self.inputs)
 
 
 @dataclass(frozen=True)
@@ -82,6 +101,10 @@ class Check:
     description: str
     hint: str = ""
     hidden: bool = False
+    # A check of what a notebook says about itself (its shapes, its layers, the operations it uses) is
+    # credited only once one of these checks has passed, i.e. once behaviour on inputs it could not know
+    # in advance is shown; ANY_BEHAVIOUR: any such check of the assignment (public ones, for a public check)
+    requires: tuple[str, ...] = ()
 
     @property
     def visibility(self) -> str:
@@ -109,10 +132,27 @@ class Rubric:
                 raise ValueError(f"public check {check.name!r} cannot use hidden probe {probe.name!r}")
         if len({c.name for c in self.checks}) != len(self.checks):
             raise ValueError("check names must be unique")
+        checks = {c.name: c for c in self.checks}
+        probes = {p.name: p for p in self.probes}
+        for check in self.checks:
+            for needed in check.requires:
+                if needed != ANY_BEHAVIOUR and needed not in checks:
+                    raise ValueError(f"check {check.name!r} requires unknown check {needed!r}")
+                if needed in checks and checks[needed].hidden and not check.hidden:
+                    raise ValueError(f"public check {check.name!r} cannot require hidden check {needed!r}")
+            if not probes[check.probe].drawn and not check.requires:
+                raise ValueError(f"check {check.name!r} judges probe {check.probe!r}, whose inputs are fixed, so its "
+                                 "answer could be known in advance: draw the inputs (inputs=, with example= for the "
+                                 "self-check) or make the check require one that does (requires=)")
 
     @property
     def max_score(self) -> float:
         return float(sum(c.points for c in self.checks))
+
+    def behaviour_checks(self, public: bool) -> list[str]:
+        """Checks that judge behaviour on drawn inputs (and need nothing themselves): what ANY_BEHAVIOUR means."""
+        drawn = {p.name for p in self.probes if p.drawn}
+        return [c.name for c in self.checks if c.probe in drawn and not c.requires and not (public and c.hidden)]
 
     def checks_for(self, public_only: bool) -> list[Check]:
         return [c for c in self.checks if not (public_only and c.hidden)]

@@ -26,7 +26,7 @@ def probes_digest(plan) -> str:
     budget injected into the reference's run and the grader version that ran it."""
     job = plan.job([])
     return hashlib.sha256(json.dumps({
-        "seed": job.seed, "probes": job.probes, "probes_source": job.probes_source,
+        "mode": plan.mode, "seed": job.seed, "probes": job.probes, "probes_source": job.probes_source,
         "parameters": plan.assignment.rubric.parameters, "grader": __version__,
     }, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -40,7 +40,8 @@ def write(out: Path, only: list[str] | None = None) -> list[Path]:
         loaded = assignments.load(assignment_id)
         if loaded.reference is None:
             raise HarnessError(f"{assignment_id} has no reference solution here: a kit is made from the full course")
-        plan = pipeline.Plan(loaded, loaded.rubric.checks_for(public_only=True), pipeline.CHECK_SEED)
+        plan = pipeline.Plan(loaded, loaded.rubric.checks_for(public_only=True), pipeline.CHECK_SEED,
+                             mode=pipeline.CHECK)
         record = plan.reference()
         folder = out / "assignments" / assignment_id
         folder.mkdir(parents=True, exist_ok=True)
@@ -65,7 +66,7 @@ def load_published(plan):
     if not path.is_file():
         raise HarnessError(f"no reference solution for {loaded.id}: neither reference/{loaded.id}.py nor "
                            f"{path.name} (a student kit's) in its assignment folder")
-    if any(check.hidden for check in plan.checks):
+    if any(check.hidden for check in plan.checks) or plan.mode != "check":
         raise HarnessError(f"this course folder has no reference solution for {loaded.id} (it is a student kit): "
                            "it can self-check the public checks (grader check) but not grade")
     try:

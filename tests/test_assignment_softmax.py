@@ -55,7 +55,7 @@ def test_overflow_zero_log_sparse_labels_wrong_argmax_axis_and_missing_minus_are
         "cce(y_true=labels, y_pred=p)": "cce(y_true=tf.one_hot(labels, tf.shape(p)[1]), y_pred=p)",  # one-hot
         "return tf.argmax(t, axis=1)": "return tf.argmax(t, axis=0)",
         "table_loss = -tf.math.log(": "table_loss = tf.math.log(",  # missing minus sign
-        # the lecture's answer hard-coded: passes the public check only
+        # the lecture's answer hard-coded: passes a self-check only, nothing when graded
         "return tf.one_hot(labels, depth)": "return tf.constant([[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1], "
                                             "[0, 1, 0, 0], [0, 0, 1, 0]], tf.float32)",
     }, tmp_path)
@@ -64,7 +64,7 @@ def test_overflow_zero_log_sparse_labels_wrong_argmax_axis_and_missing_minus_are
     assert failing(result) == {
         "softmax_large_logits", "softmax_large_logits_hidden", "cross_entropy_zero_probabilities_hidden",
         "keras_cross_entropy", "keras_cross_entropy_hidden", "labels_from_one_hot",
-        "labels_from_one_hot_hidden", "table_loss", "one_hot_hidden"}
+        "labels_from_one_hot_hidden", "table_loss", "one_hot", "one_hot_hidden"}
     for name in ("softmax_large_logits", "softmax_large_logits_hidden"):
         assert "NaN" in checks[name].message and "Subtract each row's max" in checks[name].message
     assert "0·log 0" in checks["cross_entropy_zero_probabilities_hidden"].message
@@ -74,7 +74,7 @@ def test_overflow_zero_log_sparse_labels_wrong_argmax_axis_and_missing_minus_are
     assert "axis 0" in checks["labels_from_one_hot"].message
     assert "minus sign" in checks["table_loss"].message
     assert "shape (5, 4)" in checks["one_hot_hidden"].message  # the lecture's 5 labels, not the hidden ones
-    assert result.score == 20 - 1 - 1.5 - 1.5 - 1 - 1 - 1 - 1 - 1 - 1
+    assert result.score == 20 - 1 - 1.5 - 1.5 - 1 - 1 - 1 - 1 - 1 - 1 - 1  # one_hot too: the lecture's answer
 
 
 def test_keras_softmax_sum_instead_of_mean_transposed_one_hot_and_answers_copied_from_the_lecture(tmp_path):
@@ -95,7 +95,7 @@ def test_keras_softmax_sum_instead_of_mean_transposed_one_hot_and_answers_copied
     checks = checks_by_name(result)
     assert failing(result) == {
         "softmax_from_scratch", "cross_entropy", "cross_entropy_hidden", "cross_entropy_zero_probabilities_hidden",
-        "keras_cross_entropy_hidden", "one_hot", "one_hot_hidden",
+        "keras_cross_entropy", "keras_cross_entropy_hidden", "one_hot", "one_hot_hidden", "labels_from_one_hot",
         "labels_from_one_hot_hidden", "chair_table_door_bed", "table_loss"}
     assert "Softmax operation" in checks["softmax_from_scratch"].message
     for name in ("cross_entropy", "cross_entropy_hidden", "cross_entropy_zero_probabilities_hidden"):

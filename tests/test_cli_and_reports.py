@@ -12,6 +12,11 @@ import pytest
 
 from conftest import EXAMPLES, REFERENCE, SEED
 from grader.cli import main
+from grader.writers.files import ReportNames
+
+
+def page_of(out, student, assignment):
+    return out / ReportNames([student]).page(student, assignment)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +83,7 @@ def test_csv_junit_and_html_are_derived_from_the_results(graded_class):
     assert failures == sum(t["status"] == "failed" for s in data["submissions"] for t in s["tests"])
     index = (out / "index.html").read_text()
     assert "Pass rate per check" in index and "data:image/png;base64," in index
-    page = (out / "ben" / "gradient_descent.html").read_text()
+    page = page_of(out, "ben", "gradient_descent").read_text()
     assert "axis=0" in page and "Gradient descent on y" in page and "data:image/png;base64," in page
 
 
@@ -87,7 +92,7 @@ def test_gradescope_results_per_student_add_up_and_hide_hidden_checks_until_publ
     data = load(out)
     for student in ("ada", "ben"):
         subs = [s for s in data["submissions"] if s["student"] == student]
-        gradescope = json.loads((out / "gradescope" / f"{student}.json").read_text())
+        gradescope = json.loads((out / ReportNames([student]).gradescope(student)).read_text())
         assert gradescope["score"] == pytest.approx(sum(s["score"] for s in subs))
         assert sum(t["max_score"] for t in gradescope["tests"]) == pytest.approx(sum(s["max_score"] for s in subs))
         assert gradescope["extra_data"]["seed"] == SEED
@@ -95,7 +100,7 @@ def test_gradescope_results_per_student_add_up_and_hide_hidden_checks_until_publ
             assert test["visibility"] in ("visible", "after_published") and test["status"] in ("passed", "failed")
         hidden = {t["name"] for t in gradescope["tests"] if t["visibility"] == "after_published"}
         assert "gradient_descent: gradient_descent_hidden" in hidden
-    ada = json.loads((out / "gradescope" / "ada.json").read_text())
+    ada = json.loads((out / ReportNames(["ada"]).gradescope("ada")).read_text())
     broken = [t for t in ada["tests"] if t["name"] == "xor: submission"]
     assert broken and "not a readable Jupyter notebook" in broken[0]["output"]
 
@@ -133,7 +138,7 @@ def test_reports_open_in_a_browser(graded_class, tmp_path):
     out = graded_class[0]
     index = browse(out / "index.html", tmp_path, "--dump-dom")
     assert "Grading summary" in index and "<img" in index
-    page = browse(out / "ben" / "gradient_descent.html", tmp_path, "--dump-dom")
+    page = browse(page_of(out, "ben", "gradient_descent"), tmp_path, "--dump-dom")
     assert "column_sums" in page and "Hint:" in page
     shot = tmp_path / "index.png"
     browse(out / "index.html", tmp_path, f"--screenshot={shot}", "--window-size=1200,1400")
@@ -151,7 +156,7 @@ def test_student_output_cannot_run_script_in_the_instructors_browser(tmp_path):
     run.submissions = [SubmissionResult("eve", "xor", "eve/xor.ipynb", "graded", 0.0, 22.0, 1.0, attack,
                                         cells=[CellReport(1, "code cell 1", "ok", output=attack)])]
     html.write(run, tmp_path)
-    for page in (tmp_path / "index.html", tmp_path / "eve" / "xor.html"):
+    for page in (tmp_path / "index.html", page_of(tmp_path, "eve", "xor")):
         dom = browse(page, tmp_path, "--dump-dom")
         assert "data-pwned" not in dom.split("<body", 1)[1].split(">", 1)[0]
         assert "&lt;script&gt;" in dom
@@ -167,7 +172,8 @@ def test_unchanged_pages_are_not_drawn_again(tmp_path):
                            curves=[Curve("loss", "step", "L", {"run": [1.0, 0.5, float("nan"), 0.1]}, log_y=True)])
     run.submissions = [sub]
     first = html.write(run, tmp_path)
-    assert tmp_path / "ada" / "xor.html" in first
-    assert tmp_path / "ada" / "xor.html" not in html.write(run, tmp_path)
+    page = page_of(tmp_path, "ada", "xor")
+    assert page in first
+    assert page not in html.write(run, tmp_path)
     sub.score = 20.0
-    assert tmp_path / "ada" / "xor.html" in html.write(run, tmp_path)
+    assert page in html.write(run, tmp_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.sandbox import isolation
-from grader.sandbox.launchers import SpawnLauncher, WarmPool
+from grader.sandbox.launchers import FreshLauncher, WarmPool
 from grader.sandbox.runner import Job, Limits, run_job
 
 TRAIN = """
@@ -29,7 +29,7 @@ def job(source: str, **limits) -> Job:
 
 
 def test_forked_children_compute_exactly_what_a_fresh_process_computes():
-    fresh = run_job(job(TRAIN), SpawnLauncher()).observations["observe"]
+    fresh = run_job(job(TRAIN), FreshLauncher()).observations["observe"]
     with WarmPool(1) as pool:
         forked = [run_job(job(TRAIN), pool).observations["observe"] for _ in range(3)]
         assert pool.workers[0].starts == 1  # TensorFlow imported once for three submissions
@@ -68,7 +68,7 @@ def test_a_hung_child_is_caught_by_the_watchdog_and_the_worker_restarts():
         assert "before the loop" in hung.process_output  # a stopped attempt's output is kept
         after = run_job(job(TRAIN), pool)
         assert after.status == "completed" and after.observations["observe"].ok
-        assert pool.workers[0].starts == 2
+        assert pool.workers[0].starts == 1  # the child was killed, its worker is fine and reused
 
 
 def test_only_what_the_submission_itself_did_is_taken_as_repeatable():
@@ -79,7 +79,7 @@ def test_only_what_the_submission_itself_did_is_taken_as_repeatable():
                                 {"index": 2, "source": "time.sleep(60)"}],
                          probes_source="", probes=[], seed=0, limits=Limits(cell_s=3, total_s=30))
     killed = job("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", total_s=30)
-    for launcher in (SpawnLauncher(), WarmPool(1)):
+    for launcher in (FreshLauncher(), WarmPool(1)):
         idle = run_job(busy_then_idle, launcher)
         assert idle.status == "timeout" and idle.incidents[0].item == "code cell 2"
         assert not idle.incidents[0].repeatable
@@ -89,46 +89,36 @@ def test_only_what_the_submission_itself_did_is_taken_as_repeatable():
             launcher.close()
 
 
-def test_files_the_worker_cannot_wipe_retire_the_worker():
+def test_files_a_child_locks_vanish_with_it_and_the_worker_stays():
     locked = "import os\nos.makedirs('locked/inner')\nopen('locked/inner/plant.py', 'w').write('x')\nos.chmod('locked', 0o500)"
     look = "import os\nprint(sorted(os.listdir('.')))"
     with WarmPool(1) as pool:
-        run_job(Job(cells=[{"index": 1, "source": locked}], probes_source="", probes=[], seed=0), pool)
+        first = run_job(Job(cells=[{"index": 1, "source": locked}], probes_source="", probes=[], seed=0), pool)
         record = run_job(Job(cells=[{"index": 1, "source": look}], probes_source="", probes=[], seed=0), pool)
         assert "locked" not in record.cells[1].output
-        assert pool.workers[0].starts == 2
+        if first.protections.private_scratch:  # its home was a tmpfs of its own: nothing to wipe, nothing to restart
+            assert pool.workers[0].starts == 1
 
 
-def test_wipe_spares_read_only_mounts_below_tmp_and_nothing_else(tmp_path, monkeypatch):
-    monkeypatch.syspath_prepend(str(isolation.RUNTIME_DIR))
-    from zygote import wipe
-
-    kept = tmp_path / "checkout" / ".venv"
-    kept.mkdir(parents=True)
-    (kept / "python").write_text("")
-    (tmp_path / "checkout" / "planted.py").write_text("")
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "notes" / "a.txt").write_text("")
-    assert wipe(str(tmp_path), frozenset({str(kept)}))
-    assert sorted(p.name for p in tmp_path.rglob("*")) == [".venv", "checkout", "python"]
-
-
-def test_a_child_can_neither_reach_the_job_queue_nor_forge_its_own_exit():
+def test_a_child_can_neither_reach_the_worker_nor_answer_for_the_parent():
     attack = (
-        "import json, os, sys, time\n"
-        "try:\n    open(f'/proc/{os.getppid()}/fd/0', 'rb'); print('QUEUE OPEN')\n"
-        "except OSError as e:\n    print('queue blocked')\n"
-        "frame = sys._getframe()\n"
-        "while frame and 'job' not in frame.f_locals:\n    frame = frame.f_back\n"
-        "job = frame.f_locals['job']\n"
-        "forged = {'event': 'exit', 'job': job['nonce'], 'code': 0, 'clean': True}\n"
-        "os.write(job['event_fd'], (json.dumps(forged) + '\\n').encode())\n"
-        "time.sleep(2)\n"
-        "print('still running after the forged exit')")
+        "import json, os, time\n"
+        "for fd in ('0', '3', '4', '5'):\n"
+        "    try:\n        os.listdir(f'/proc/{os.getppid()}/fd'); print('ZYGOTE FDS OPEN')\n"
+        "    except OSError as e:\n        print('zygote blocked')\n"
+        "for fd in range(3, 40):\n"
+        "    for event in ({'event': 'cell', 'ticket': 'guess', 'index': 1, 'status': 'ok', 'error': None,\n"
+        "                   'output': 'forged', 'magics': [], 'seconds': 0},\n"
+        "                  {'event': 'observation', 'ticket': 'guess', 'name': 'observe', 'ok': True, 'value': 1,\n"
+        "                   'error': None, 'seconds': 0}):\n"
+        "        try:\n            os.write(fd, (json.dumps(event) + '\\n').encode())\n"
+        "        except OSError:\n            pass\n"
+        "time.sleep(1)\n"
+        "print('still running after the forged answers')")
     with WarmPool(1) as pool:
         record = run_job(Job(cells=[{"index": 1, "source": attack}], probes_source="", probes=[], seed=0), pool)
         assert record.status == "completed" and record.rejected_lines >= 1
         output = record.cells[1].output
-        assert "QUEUE OPEN" not in output and "queue blocked" in output
-        assert "still running after the forged exit" in output
+        assert "ZYGOTE FDS OPEN" not in output and "zygote blocked" in output
+        assert "still running after the forged answers" in output and "forged" not in output.replace("forged answers", "")
         assert run_job(job(TRAIN), pool).observations["observe"].ok and pool.workers[0].starts == 1

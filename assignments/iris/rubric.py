@@ -14,8 +14,7 @@ held-out and training cross-entropy; the held-out flowers never enter the sandbo
 
 import numpy as np
 
-from grader.rubric import Check, Probe, Rubric
-from grader.sandbox.runner import Limits
+from grader.rubric import ANY_BEHAVIOUR, Check, Limits, Probe, Rubric
 
 from . import judges
 
@@ -53,6 +52,18 @@ def columns(rng, rows, cols):
     scales = 10 ** rng.uniform(-1, 2, size=cols)
     offsets = rng.uniform(-50, 50, size=cols)
     return (rng.normal(size=(rows, cols)) * scales + offsets).round(3)
+
+
+def lecture_matrix(rng):
+    """Like the notes' 4×2 example: whole numbers 0–10, no constant column."""
+    while True:
+        x = rng.integers(0, 11, size=(4, 2)).astype(np.float64)
+        if np.all(x.std(axis=0) > 0):
+            return {"cases": [x]}
+
+
+def lecture_labels(rng):
+    return {"cases": [rng.permutation(np.array([0, 1, 2, 0, 1, 2]))]}
 
 
 def hidden_matrices(rng):
@@ -115,9 +126,9 @@ HINT_SAVE = ("Lecture 2, 'Save the final model': Keras 3 saves a whole model onl
              "save(\"IrisModel\") is Keras 2 and fails with 'Invalid filepath extension').")
 
 PROBES = (
-    Probe("normalise_lecture", "normalise", {"cases": [LECTURE_INPUTS]}),
+    Probe("normalise_lecture", "normalise", lecture_matrix, example={"cases": [LECTURE_INPUTS]}),
     Probe("normalise_hidden", "normalise", hidden_matrices, hidden=True),
-    Probe("one_hot_lecture", "one_hot", {"cases": [np.array([0, 1, 2, 2, 1, 0])]}),
+    Probe("one_hot_lecture", "one_hot", lecture_labels, example={"cases": [np.array([0, 1, 2, 2, 1, 0])]}),
     Probe("one_hot_hidden", "one_hot", hidden_labels, hidden=True),
     Probe("architecture", "architecture", {"settings": [ON, OFF]}),
     Probe("inference", "inference", inference_inputs, hidden=True),
@@ -138,9 +149,6 @@ CHECKS = (
     Check("one_hot_hidden", 1, "one_hot_hidden", judges.one_hot,
           "one_hot on random labels, including a vector without class 2 (still 3 columns)", HINT_ONE_HOT,
           hidden=True),
-    Check("architecture", 2, "architecture", judges.architecture,
-          "build_model(l2=0.01, dropout=0.5) and build_model(l2=0, dropout=0): 4-20-20-3, tanh/softmax, L2 on "
-          "the kernels, Dropout after the hidden layers, both switched by the arguments", HINT_MODEL),
     Check("forward_hidden", 2, "inference", judges.forward_check,
           "outputs of build_model() with the grader's random weights on random inputs (dropout off)",
           HINT_MODEL, hidden=True),
@@ -154,6 +162,11 @@ CHECKS = (
     Check("learns_iris", 3, "training", judges.learns_iris,
           "after 12 epochs on 45 flowers, the validation accuracy the grader recomputes from your weights on "
           "the other 105 is within 0.05 of the reference's", HINT_FIT),
+    Check("architecture", 2, "architecture", judges.architecture,
+          "build_model(l2=0.01, dropout=0.5) and build_model(l2=0, dropout=0): 4-20-20-3, tanh/softmax, L2 on "
+          "the kernels, Dropout after the hidden layers, both switched by the arguments (what a model says of its "
+          "layers counts once some part of the notebook works on the grader's inputs)", HINT_MODEL,
+          requires=(ANY_BEHAVIOUR,)),
     Check("early_stopping", 2, "early_stopping", judges.early_stopping,
           "train() stops early, as its patience argument says, when the validation loss keeps rising",
           HINT_EARLY),

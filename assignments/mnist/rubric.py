@@ -14,8 +14,7 @@ confirms it.
 import numpy as np
 
 from grader.judge.compare import matches_reference
-from grader.rubric import Check, Probe, Rubric
-from grader.sandbox.runner import Limits
+from grader.rubric import Check, Limits, Probe, Rubric
 
 from . import judges
 

@@ -10,8 +10,7 @@ underflowed to exactly 0 must not turn the cross-entropy into NaN (0·log 0).
 import numpy as np
 
 from grader.judge.compare import matches_reference
-from grader.rubric import Check, Probe, Rubric
-from grader.sandbox.runner import Limits
+from grader.rubric import ANY_BEHAVIOUR, Check, Limits, Probe, Rubric
 
 from . import judges
 
@@ -101,6 +100,39 @@ def call(function, cases_or_maker):
     return {"function": function, "cases": cases_or_maker}
 
 
+def lecture(name, function, maker, example_cases):
+    """A public probe: the lecture's example in a self-check, inputs like it (drawn) when grading."""
+    return Probe(name, "calls", call(function, maker), example=call(function, example_cases))
+
+
+def lecture_logits(rng):
+    return {"cases": [[rng.normal(scale=0.5, size=(1, 4)).astype(F32)], [rng.normal(scale=1.5, size=(3, 4)).astype(F32)]]}
+
+
+def lecture_large(rng):
+    y = np.stack([rng.uniform(900, 1100) + rng.normal(scale=2.0, size=3),
+                  rng.uniform(-1100, -900) + rng.normal(scale=2.0, size=3)])
+    return {"cases": [[y.astype(F32)]]}
+
+
+def lecture_probabilities(rng):
+    labels = rng.integers(0, 4, size=3)
+    return {"cases": [[judges.softmax_np(rng.normal(scale=1.5, size=(3, 4))).astype(F32), judges.one_hot_np(labels, 4)]]}
+
+
+def lecture_sparse(rng):
+    return {"cases": [[rng.integers(0, 4, size=3).astype(np.int32),
+                       judges.softmax_np(rng.normal(scale=1.5, size=(3, 4))).astype(F32)]]}
+
+
+def lecture_labels(rng):
+    return {"cases": [[rng.integers(0, 4, size=5).astype(np.int32), 4]]}
+
+
+def lecture_one_hot_rows(rng):
+    return {"cases": [[judges.one_hot_np(rng.integers(0, 4, size=5), 4)]]}
+
+
 SOFTMAX_HINT = ("Lecture 2, 'Training Classification Networks': p_i = e^{y_i} / Σ_k e^{y_k} for each example, "
                 "one example per row: tf.exp(y) / tf.reduce_sum(tf.exp(y), axis=1, keepdims=True). The notes' "
                 "'In Tensorflow' section normalises the same axis: tf.keras.activations.softmax(y, axis=1).")
@@ -124,22 +156,22 @@ ONE_HOT_HINT = ("Lecture 2, 'Categorical Inputs of One-hot encoding': tf.one_hot
                 "tf.argmax(t, axis=1), gives the labels back ('use max to pick the favoured category').")
 
 PROBES = (
-    Probe("softmax_lecture", "calls", call("softmax", [[LECTURE_Y], [LECTURE_BATCH]])),
+    lecture("softmax_lecture", "softmax", lecture_logits, [[LECTURE_Y], [LECTURE_BATCH]]),
     Probe("softmax_hidden", "calls", call("softmax", logits), hidden=True),
     Probe("softmax_ops", "softmax_ops", {"shape": [1, 4]}),
-    Probe("softmax_large", "calls", call("softmax", [[LARGE_Y]])),
+    lecture("softmax_large", "softmax", lecture_large, [[LARGE_Y]]),
     Probe("softmax_large_hidden", "calls", call("softmax", large_logits), hidden=True),
     Probe("example_probabilities", "value", {"name": "chair_table_door_bed_probabilities"}),
     Probe("example_loss", "value", {"name": "table_loss"}),
-    Probe("cross_entropy_lecture", "calls",
-          call("cross_entropy", [[LECTURE_P, judges.one_hot_np(LECTURE_LABELS, 4)]])),
+    lecture("cross_entropy_lecture", "cross_entropy", lecture_probabilities,
+            [[LECTURE_P, judges.one_hot_np(LECTURE_LABELS, 4)]]),
     Probe("cross_entropy_hidden", "calls", call("cross_entropy", probabilities_and_targets), hidden=True),
     Probe("cross_entropy_zeros_hidden", "calls", call("cross_entropy", saturated_probabilities), hidden=True),
-    Probe("keras_lecture", "calls", call("keras_cross_entropy", [[LECTURE_LABELS, LECTURE_P]])),
+    lecture("keras_lecture", "keras_cross_entropy", lecture_sparse, [[LECTURE_LABELS, LECTURE_P]]),
     Probe("keras_hidden", "calls", call("keras_cross_entropy", labels_and_probabilities), hidden=True),
-    Probe("one_hot_lecture", "calls", call("one_hot", [[ROOM_LABELS, 4]])),
+    lecture("one_hot_lecture", "one_hot", lecture_labels, [[ROOM_LABELS, 4]]),
     Probe("one_hot_hidden", "calls", call("one_hot", labels_and_depths), hidden=True),
-    Probe("argmax_lecture", "calls", call("labels_from_one_hot", [[judges.one_hot_np(ROOM_LABELS, 4)]])),
+    lecture("argmax_lecture", "labels_from_one_hot", lecture_one_hot_rows, [[judges.one_hot_np(ROOM_LABELS, 4)]]),
     Probe("argmax_hidden", "calls", call("labels_from_one_hot", one_hot_rows), hidden=True),
 )
 
@@ -152,9 +184,11 @@ CHECKS = (
           judges.softmax_values("softmax(y) on random batches of several shapes"),
           "softmax of each row of random n×k logits", SOFTMAX_HINT, hidden=True),
     Check("softmax_from_scratch", 1, "softmax_ops", judges.from_scratch,
-          "softmax is written from the formula (tf.exp, tf.reduce_sum), not with TensorFlow's softmax",
+          "softmax is written from the formula (tf.exp, tf.reduce_sum), not with TensorFlow's softmax "
+          "(counts once some part of the notebook works on the grader's inputs)",
           "The formula p_i = e^{y_i} / Σ_k e^{y_k} needs only tf.exp and tf.reduce_sum; "
-          "tf.keras.activations.softmax(y, axis=1) is what you compare your output with."),
+          "tf.keras.activations.softmax(y, axis=1) is what you compare your output with.",
+          requires=(ANY_BEHAVIOUR,)),
     Check("softmax_large_logits", 1, "softmax_large",
           judges.softmax_values("softmax(y) on logits around ±1000"),
           "no NaN or inf for logits like 1000: subtract each row's max", STABLE_HINT),
@@ -164,7 +198,9 @@ CHECKS = (
     Check("chair_table_door_bed", 1, "example_probabilities",
           matches_reference(rtol=1e-4, what="chair_table_door_bed_probabilities", check_dtype=False,
                             mistakes=judges.PROBABILITY_MISTAKES),
-          "the true softmax of y = (−0.2, 0.5, 0.1, 0.1): (0.1750, 0.3525, 0.2363, 0.2363)", EXAMPLE_HINT),
+          "the true softmax of y = (−0.2, 0.5, 0.1, 0.1): (0.1750, 0.3525, 0.2363, 0.2363), computed by your "
+          "notebook (counts once your softmax works on the grader's inputs)", EXAMPLE_HINT,
+          requires=("softmax", "softmax_large_logits")),
     # --- Cross-entropy (6 points) ------------------------------------------------------------------
     Check("cross_entropy", 1.5, "cross_entropy_lecture",
           judges.cross_entropy_values("cross_entropy(p, t) on the lecture's example and two more rows"),
@@ -178,8 +214,9 @@ CHECKS = (
           hidden=True),
     Check("table_loss", 1, "example_loss",
           matches_reference(rtol=1e-4, what="table_loss", check_dtype=False, mistakes=judges.TABLE_MISTAKES),
-          "the cross-entropy of the lecture's example for the target 'table': −log(0.3525) = 1.0428",
-          EXAMPLE_HINT),
+          "the cross-entropy of the lecture's example for the target 'table': −log(0.3525) = 1.0428, computed by "
+          "your notebook (counts once your cross-entropy works on the grader's inputs)",
+          EXAMPLE_HINT, requires=("cross_entropy", "keras_cross_entropy")),
     # --- The notes' Keras loss (2 points) ----------------------------------------------------------
     Check("keras_cross_entropy", 1, "keras_lecture",
           judges.cross_entropy_values("keras_cross_entropy(labels, p) with labels [1, 0, 2]",

@@ -8,8 +8,7 @@ is judged from the weights the student's training reaches, recomputed by the gra
 import numpy as np
 
 from grader.judge.compare import matches_reference
-from grader.rubric import Check, Probe, Rubric
-from grader.sandbox.runner import Limits
+from grader.rubric import ANY_BEHAVIOUR, Check, Limits, Probe, Rubric
 
 from . import judges
 
@@ -56,14 +55,16 @@ PROBES = (
 )
 
 CHECKS = (
-    Check("weight_shapes", 2, "parameters", matches_reference(what="W1, b1, W2, b2"),
-          "W1, b1, W2, b2 are float32 tf.Variables of shapes (2, 2), (1, 2), (2, 1), (1, 1)",
-          "Lecture 2, 'Shape cheat': W1 is (inputs, hidden) = (2, 2), W2 is (hidden, outputs) = (2, 1). "
-          "(The notes' table says W1 is [4, 3] for the 3-4-2 network; it is [3, 4].)"),
     Check("forward_pass", 2, "forward_lecture",
           matches_reference(what="run_network(x) on the four XOR inputs with the grader's weights",
                             mistakes=judges.forward_mistakes()),
           "run_network with injected weights on the XOR inputs", HINT_FORWARD),
+    Check("weight_shapes", 2, "parameters", matches_reference(what="W1, b1, W2, b2"),
+          "W1, b1, W2, b2 are float32 tf.Variables of shapes (2, 2), (1, 2), (2, 1), (1, 1) (declared shapes count "
+          "once some part of the notebook works on the grader's inputs)",
+          "Lecture 2, 'Shape cheat': W1 is (inputs, hidden) = (2, 2), W2 is (hidden, outputs) = (2, 1). "
+          "(The notes' table says W1 is [4, 3] for the 3-4-2 network; it is [3, 4].)",
+          requires=(ANY_BEHAVIOUR,)),
     Check("forward_pass_hidden", 3, "forward_hidden",
           matches_reference(what="run_network on 16 hidden inputs with hidden weights",
                             mistakes=judges.forward_mistakes()),

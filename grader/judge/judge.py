@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from ..datasets import DataSetMissing
 from ..errors import BrokenReference
 from ..notebook import cell_label
-from ..rubric import Check, Evidence, Rubric
+from ..rubric import ANY_BEHAVIOUR, Check, Evidence, Rubric
 from ..results import CellReport, Curve, SubmissionResult, TestResult
 from ..sandbox.runner import Observation, RunRecord
 from .hints import hint_for
@@ -26,6 +27,7 @@ def judge_submission(rubric: Rubric, checks: list[Check], record: RunRecord, ref
         test, check_curves = judge_check(check, record, reference, inputs.get(check.probe, {}), cells)
         tests.append(test)
         curves.extend(check_curves)
+    tests = credit_self_descriptions(rubric, checks, tests)
     score = round(sum(t.score for t in tests), 2)
     max_score = round(sum(t.max_score for t in tests), 2)
     return SubmissionResult(
@@ -65,6 +67,24 @@ def judge_check(check: Check, record: RunRecord, reference: RunRecord, inputs: d
                                      f"{exc}); does it have the type the template asks for?"), []
     status = "passed" if verdict.passed else "failed"
     return result(status, min(1.0, max(0.0, verdict.fraction)), verdict.message), list(verdict.curves)
+
+
+def credit_self_descriptions(rubric: Rubric, checks: list[Check], tests: list[TestResult]) -> list[TestResult]:
+    """What a notebook says about itself (its shapes, its layers, the operations it uses) earns its points only
+    once behaviour on inputs it could not know is shown (``Check.requires``): a passing self-description
+    without it is kept as feedback, with no points."""
+    passed = {t.name for t in tests if t.status == "passed"}
+    credited = []
+    for check, test in zip(checks, tests):
+        wanted = [n for name in check.requires
+                  for n in (rubric.behaviour_checks(not check.hidden) if name == ANY_BEHAVIOUR else [name])]
+        if test.status == "passed" and wanted and not passed & set(wanted):
+            what = "any of its behaviour checks" if ANY_BEHAVIOUR in check.requires else " or ".join(wanted)
+            test = dataclasses.replace(test, score=0.0, status="failed", message=(
+                f"{test.message} — not credited yet: what a notebook declares about itself counts once "
+                f"{what} passes"))
+        credited.append(test)
+    return credited
 
 
 def not_observed(record: RunRecord) -> str:

@@ -1,10 +1,12 @@
-"""The runtime inside the sandbox: run a submission's cells, then observe it with the assignment's probes.
+"""The runtime inside the sandbox: run a submission's cells and the assignment's probes, one request at a time.
 
-Started by the parent as ``python -E -s child.py`` with the job (JSON) on stdin and a pipe on the file
-descriptor named in the job for events, one JSON object per line, flushed as they happen so that a
-submission that kills its own process still leaves every observation made before it did. This process
-holds no expected value and makes no judgement: it only reports what it saw. It depends on the standard
-library, NumPy, TensorFlow and the sibling ``wire`` module, nothing from the grader package.
+The child is the student's: once the first cell has run, everything in this process may be theirs. So
+it is given nothing worth stealing. The parent sends each request only when it wants that item done —
+``setup`` (the cells' seed, the probes' code), then each ``cell``, then each ``probe`` with the inputs
+and seed of that probe alone — and the child answers each with one event, tagged with the request's
+ticket, on its own pipe. The child never holds an expected value, the run's seed, another job or the
+next item before it is asked for; the parent judges everything outside. Depends on the standard
+library, NumPy, TensorFlow and the sibling ``wire`` module only.
 """
 
 from __future__ import annotations
@@ -19,9 +21,8 @@ import sys
 import time
 import traceback
 import warnings
-import zlib
 
-import wire  # sibling module; this file runs as a script inside the sandbox
+import wire  # sibling module; this file runs inside the sandbox
 
 CELL_OUTPUT_CAP = 8_000
 TOTAL_OUTPUT_CAP = 60_000
@@ -33,13 +34,13 @@ class ProbeError(Exception):
 
 
 class EventChannel:
-    """Events tagged with the job's nonce, so a warm worker's parent can drop anything stale."""
+    """One JSON line per event on the child's own event pipe, written out at once: a submission that kills
+    its own process still leaves every answer it gave before."""
 
-    def __init__(self, fd: int, nonce: str):
-        self.fd, self.nonce = fd, nonce
+    def __init__(self, fd: int):
+        self.fd = fd
 
     def emit(self, **event) -> None:
-        event["job"] = self.nonce
         line = (json.dumps(event, allow_nan=False, separators=(",", ":")) + "\n").encode()
         view = memoryview(line)
         while view:
@@ -119,7 +120,11 @@ def to_python(source: str) -> str:
 
 def describe_exception(exc: BaseException) -> dict:
     """Type, message and a traceback trimmed to the submission's own frames."""
-    tb = traceback.TracebackException.from_exception(exc, capture_locals=False)
+    try:
+        tb = traceback.TracebackException.from_exception(exc, capture_locals=False)
+        message = str(exc)
+    except BaseException:  # an exception whose __str__ raises is still an exception
+        return {"type": type(exc).__name__[:100], "message": "(its message could not be read)", "traceback": ""}
     lines, hidden = [], 0
     for frame in tb.stack:
         if frame.filename.startswith("<cell"):
@@ -135,7 +140,6 @@ def describe_exception(exc: BaseException) -> dict:
             hidden += 1
     if hidden:
         lines.append(f"  [... {hidden} frames inside libraries ...]\n")
-    message = str(exc)
     text = "Traceback (most recent call last):\n" + "".join(lines)
     text += "".join(tb.format_exception_only())
     if len(text) > TRACEBACK_CAP:
@@ -187,35 +191,6 @@ def trust_provided_files(paths: list[str]) -> None:
     file_utils.validate_file = validate_file
 
 
-def run_cells(job: dict, namespace: dict, channel: EventChannel) -> None:
-    total = CappedText(TOTAL_OUTPUT_CAP)
-    stub = namespace["get_ipython"]()
-    for cell in job["cells"]:
-        index = cell["index"]
-        if index in job.get("skip_cells", []):
-            continue
-        channel.emit(event="cell_start", index=index, t=time.time())
-        stub.calls.clear()
-        out = CappedText(min(CELL_OUTPUT_CAP, max(0, TOTAL_OUTPUT_CAP - total.kept)))
-        status, error = "ok", None
-        started = time.perf_counter()
-        filename = f"<cell {index}>"
-        try:
-            code = to_python(cell["source"])
-            linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
-            compiled = compile(code, filename, "exec")
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-                exec(compiled, namespace)
-        except BaseException as exc:  # SystemExit and KeyboardInterrupt included: record, go on
-            status, error = "error", describe_exception(exc)
-        finally:
-            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-        text = out.getvalue()
-        total.write(text)
-        channel.emit(event="cell_end", index=index, status=status, error=error, output=text,
-                     magics=list(stub.calls), seconds=round(time.perf_counter() - started, 4))
-
-
 def require(namespace: dict, name: str, kind: str = "a function"):
     """The student's ``name``, or a ProbeError saying it is missing."""
     if name not in namespace:
@@ -257,52 +232,88 @@ def load_probes(source: str) -> dict:
     return namespace
 
 
-def run_probes(job: dict, namespace: dict, channel: EventChannel) -> None:
-    probes = load_probes(job["probes_source"])
-    skip = set(job.get("skip_probes", []))
-    for probe in job["probes"]:
-        name = probe["name"]
-        if name in skip:
-            continue
-        channel.emit(event="probe_start", name=name, t=time.time())
+class Session:
+    """One submission's namespace and the handlers for the parent's requests."""
+
+    def __init__(self, channel: EventChannel):
+        self.channel = channel
+        self.namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
+        self.stub = IPythonStub(self.namespace)
+        self.namespace["get_ipython"] = lambda: self.stub
+        self.probes: dict = {}
+        self.total_output = CappedText(TOTAL_OUTPUT_CAP)
+
+    def setup(self, request: dict) -> None:
+        environment = configure_tensorflow(int(request["seed"]))
+        trust_provided_files(request.get("trusted_files", []))
+        self.probes = load_probes(request.get("probes_source", ""))
+        self.channel.emit(event="hello", ticket=request["ticket"], **environment)
+
+    def cell(self, request: dict) -> None:
+        index = request["index"]
+        self.stub.calls.clear()
+        out = CappedText(min(CELL_OUTPUT_CAP, max(0, TOTAL_OUTPUT_CAP - self.total_output.kept)))
+        status, error = "ok", None
+        started = time.perf_counter()
+        filename = f"<cell {index}>"
+        try:
+            code = to_python(request["source"])
+            linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+            compiled = compile(code, filename, "exec")
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                exec(compiled, self.namespace)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt included: record, go on
+            status, error = "error", describe_exception(exc)
+        finally:
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        text = out.getvalue()
+        self.total_output.write(text)
+        self.channel.emit(event="cell", ticket=request["ticket"], index=index, status=status, error=error,
+                          output=text, magics=list(self.stub.calls), seconds=round(time.perf_counter() - started, 4))
+
+    def probe(self, request: dict) -> None:
         started = time.perf_counter()
         sink = CappedText(CELL_OUTPUT_CAP)
         try:
-            seed_everything(job["seed"] + zlib.crc32(name.encode()))
-            function = probes[probe["function"]]
-            inputs = wire.decode(probe.get("inputs") or {})
+            seed_everything(int(request.get("seed", 0)))
+            function = self.probes[request["function"]]
+            inputs = wire.decode(request.get("inputs") or {})
             with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-                value = function(namespace, **inputs)
-            observation = {"ok": True, "value": wire.encode(value)}
+                value = function(self.namespace, **inputs)
+            answer = {"ok": True, "value": wire.encode(value), "error": None}
         except BaseException as exc:
-            observation = {"ok": False, "error": describe_exception(exc)}
+            answer = {"ok": False, "value": None, "error": describe_exception(exc)}
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-        channel.emit(event="observation", name=name, seconds=round(time.perf_counter() - started, 4),
-                     **observation)
+        self.channel.emit(event="observation", ticket=request["ticket"], name=request["name"],
+                          seconds=round(time.perf_counter() - started, 4), **answer)
 
 
-def run(job: dict) -> None:
-    """Run one job to the end; the caller exits the process afterwards."""
-    channel = EventChannel(job["event_fd"], job["nonce"])
-    environment = configure_tensorflow(job["seed"])
-    trust_provided_files(job.get("trusted_files", []))
-    channel.emit(event="hello", **environment)
-    namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
-    stub = IPythonStub(namespace)
-    namespace["get_ipython"] = lambda: stub
-    if job.get("run_cells", True):
-        run_cells(job, namespace, channel)
-    run_probes(job, namespace, channel)
-    channel.emit(event="done")
+def serve(request_fd: int, event_fd: int) -> None:
+    """Answer the parent's requests until it says ``finish`` or closes the pipe."""
+    requests = io.BufferedReader(io.FileIO(request_fd, "rb", closefd=False))
+    session = Session(EventChannel(event_fd))
+    handlers = {"setup": session.setup, "cell": session.cell, "probe": session.probe}
+    while True:
+        line = requests.readline()
+        if not line:
+            return
+        request = json.loads(line)
+        if request.get("op") == "finish":
+            return
+        handlers[request["op"]](request)
 
 
-def main() -> None:
-    job = json.loads(sys.stdin.buffer.read())
-    sys.stdin = open(os.devnull)
-    run(job)
-    os._exit(0)  # skip atexit handlers a submission may have registered
+def run_in_process(job: dict, emit) -> None:
+    """The same handlers without a sandbox or pipes, for the benchmark's bare baseline: ``job`` holds
+    ``seed``, ``cells`` and ``probes`` (each with its ``seed``) and ``probes_source``."""
+    class Direct:
+        def emit(self, **event):
+            emit(event)
 
-
-if __name__ == "__main__":
-    main()
+    session = Session(Direct())
+    session.setup({"ticket": "", "seed": job["seed"], "probes_source": job["probes_source"]})
+    for cell in job["cells"]:
+        session.cell({"ticket": "", **cell})
+    for probe in job["probes"]:
+        session.probe({"ticket": "", **probe})

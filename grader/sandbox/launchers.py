@@ -1,183 +1,326 @@
-"""How a job's process is started: a fresh interpreter per attempt, or a fork of a warm worker.
+"""How a confined child is started: a sandboxed worker (``zygote.py``) forks it, the parent moves it into a
+cgroup of its own before it runs anything, then talks to it on pipes only it has.
 
-Both return the same ``Attempt`` from the same event reader, so the retry logic in ``runner`` and
-everything after it cannot tell them apart. ``SpawnLauncher`` pays the TensorFlow import on every
-attempt; ``WarmPool`` keeps one zygote per parallel slot (TensorFlow imported once) and forks a child
-per attempt, see ``zygote.py``.
+``Worker`` is one zygote; ``FreshLauncher`` starts a worker for every attempt (TensorFlow imported each
+time) and ``WarmPool`` keeps one worker per parallel slot and reuses it, which is safe because the zygote
+never holds a job and each child's folders, IPC namespace and cgroup are its own. Both hand the runner
+the same ``ChildProcess``, so nothing after this module can tell them apart.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
-import math
 import os
 import queue
-import re
-import secrets
 import selectors
-import shutil
 import signal
-import stat
+import socket
 import subprocess
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
 
-from . import isolation, procfs
+from .. import gate
+from . import cgroups, isolation, procfs
+from .channel import CANCELLED, Connection, OutputTail, Reply
+from .records import Limits
 
-# TensorFlow's C++ start-up chatter (absl logging), dropped from the process output shown in reports
-TF_NOISE = re.compile(r"^([IWE]\d{4} [\d:. ]+\s+\d+ \S+\.(cc|h):\d+\]|WARNING: All log messages before absl).*\n?",
-                      re.M)
-KNOWN_EVENTS = {"hello", "cell_start", "cell_end", "probe_start", "observation", "done", "exit", "ready"}
-STARTUP_SECONDS = 120.0  # importing TensorFlow under load on 2 cores
+STARTUP_SECONDS = 180.0  # importing TensorFlow under load on 2 cores
+EXIT_SECONDS = 15.0  # for the zygote to reap a killed child and report
+
+
+class WorkerFailed(RuntimeError):
+    """The sandbox itself could not be started or stopped answering: the grader's trouble, not the student's."""
 
 
 @dataclass
-class Attempt:
-    events: list[dict]
-    ending: str  # "done" | "exited" | "timeout" | "output cap"
-    returncode: int | None
-    in_flight: tuple[str, Any] | None
-    rejected_lines: int
-    process_output: str
-    elapsed: float  # how long the item in flight had run when it was stopped
-    peak_rss_kb: int = 0  # of the forked child, when a warm worker ran it
-    item_cpu_s: float | None = None  # CPU time the submission's processes used during the item that timed out
+class Ending:
+    """How a child's process ended, as the parent and the kernel saw it (never as the child said)."""
+
+    returncode: int | None = None  # negative: killed by that signal
+    peak_rss_kb: int = 0
+    oom_kills: int = 0
+    pids_limit_hits: int = 0
+    killed_by_grader: bool = False  # its process was still running when the parent stopped it
+    process_output: str = ""
+    notes: list[str] = field(default_factory=list)
 
 
-class SpawnLauncher:
-    """A new sandboxed interpreter for every attempt."""
+class ChildProcess:
+    """One confined child, already in its cgroup, with the confinement it reported before any code ran."""
 
-    def __init__(self, method: str | None = None):
-        self.method = method or isolation.available_method()
+    def __init__(self, worker: "Worker", connection: Connection, host_pid: int | None,
+                 group: cgroups.SubmissionGroup | None, group_problem: str):
+        self.worker, self.connection, self.host_pid = worker, connection, host_pid
+        self.group, self.group_problem = group, group_problem
+        self.confinement: dict | None = None
+        self.ending: Ending | None = None
 
-    def attempt(self, payload: dict, job, deadline: float) -> Attempt:
-        limits = job.limits
-        scratch = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
-        logs = Path(tempfile.mkdtemp(prefix="grader-log-"))
-        read_end, write_end = os.pipe()
-        try:
-            argv, env, keras_home = isolation.build_command(self.method, scratch, job.data_files)
-            payload = dict(payload, event_fd=write_end, nonce=secrets.token_hex(8),
-                           trusted_files=[f"{keras_home}/{p}" for p in job.data_files])
-            with open(logs / "out", "wb") as out:
-                proc = subprocess.Popen(
-                    argv, env=env, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT,
-                    pass_fds=(write_end,), start_new_session=True, cwd=scratch,
-                    preexec_fn=isolation.limit_resources(limits.memory_bytes, limits.file_size_bytes))
-                os.close(write_end)
-                write_end = -1
+    @property
+    def cgroup(self) -> str:
+        return self.group.support.version if self.group else "none"
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time of every process of the submission, read from outside."""
+        if self.group is not None:
+            used = self.group.cpu_seconds()
+            if used is not None:
+                return used
+        if self.host_pid is None:
+            return None
+        return procfs.cpu_seconds([self.host_pid] + procfs.descendants(self.host_pid))
+
+    def send(self, request: dict, deadline: float) -> bool:
+        return self.connection.send(request, deadline)
+
+    def wait(self, kind: str, ticket: str | None, limit_s: float, deadline: float, timed: bool = True) -> Reply:
+        return self.connection.wait(kind, ticket, limit_s, deadline, self.cpu_seconds if timed else None)
+
+    def stop(self, graceful: bool = False) -> Ending:
+        """Kill everything of the submission, let the zygote reap it, read what the kernel counted.
+        ``graceful``: the child was told to finish; it gets a moment to exit by itself first."""
+        if self.ending is not None:
+            return self.ending
+        ending = Ending()
+        # a child that was told to finish, or whose channel closed, may be ending by itself: let it
+        ending_by_itself = graceful or not self.connection.event_open
+        reaped = self.worker.reaped(time.monotonic() + 2.0) if ending_by_itself else None
+        if reaped is None:
+            ending.killed_by_grader = self.host_pid is not None and procfs.running(self.host_pid)
+        if self.group is not None:
+            self.group.kill()
+        elif self.host_pid is not None:
+            for pid in [self.host_pid] + procfs.descendants(self.host_pid):
                 try:
-                    proc.stdin.write(json.dumps(payload).encode())
-                    proc.stdin.close()
-                except BrokenPipeError:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
                     pass
-                attempt = collect(read_end, limits, deadline, payload["nonce"], "done",
-                                  cpu_probe=lambda: procfs.cpu_seconds([proc.pid] + procfs.descendants(proc.pid)))
-                if attempt.ending != "exited" and attempt.ending != "done":
-                    kill(proc)
-                attempt.returncode = wait(proc)
-                if self.method == "bubblewrap" and attempt.returncode and 128 < attempt.returncode < 192:
-                    attempt.returncode = 128 - attempt.returncode  # bwrap relays "killed by N" as 128 + N
-            attempt.process_output = tail(logs / "out", limits.process_output_bytes)
-            return attempt
-        finally:
-            if write_end >= 0:
-                os.close(write_end)
-            os.close(read_end)
-            shutil.rmtree(scratch, ignore_errors=True)
-            shutil.rmtree(logs, ignore_errors=True)
-            shutil.rmtree(f"{scratch}-data", ignore_errors=True)
+        reaped = reaped or self.worker.reaped(time.monotonic() + EXIT_SECONDS)
+        if reaped is None:
+            ending.notes.append("the sandbox's worker did not report the end of the process")
+            self.worker.close()
+        else:
+            ending.returncode, ending.peak_rss_kb = reaped
+        if self.group is not None:
+            ending.oom_kills = self.group.oom_kills()
+            ending.pids_limit_hits = self.group.pids_limit_hits()
+            ending.peak_rss_kb = max(ending.peak_rss_kb, self.group.peak_memory_bytes() // 1024)
+            self.group.remove()
+        self.connection.drain(2.0)
+        ending.process_output = self.connection.output.text()
+        self.connection.close()
+        self.ending = ending
+        return ending
 
 
-class WarmWorker:
-    """One zygote in its own sandbox, serving one job at a time; restarted after a hang or a crash."""
+class Worker:
+    """One zygote in its own sandbox, forking one child at a time; restarted after any trouble."""
 
     def __init__(self, method: str, data_files: dict[str, Path]):
         self.method, self.data_files = method, dict(data_files)
         self.proc: subprocess.Popen | None = None
+        self.control: socket.socket | None = None
+        self.scratch: Path | None = None
         self.starts = 0
+        self.reusable = method == "bubblewrap"  # until a child reports no private folders
+        _live_workers.add(self)
 
     def start(self) -> None:
         self.close()
-        self.scratch = Path(tempfile.mkdtemp(prefix="grader-warm-"))
-        self.logs = Path(tempfile.mkdtemp(prefix="grader-warm-log-"))
-        self.read_end, write_end = os.pipe()  # children's events
-        self.control_end, control_write = os.pipe()  # the zygote's own: children close it at fork
-        argv, env, self.keras_home = isolation.build_command(
-            self.method, self.scratch, self.data_files, "zygote.py", log_dir=self.logs,
-            extra_env={"GRADER_EVENT_FD": str(write_end), "GRADER_CONTROL_FD": str(control_write)})
-        self.log_inside = env["GRADER_LOG_DIR"]
-        with open(self.logs / "zygote", "wb") as out:
-            self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=out,
-                                         stderr=subprocess.STDOUT, pass_fds=(write_end, control_write),
-                                         start_new_session=True, cwd=self.scratch)
-        os.close(write_end)
-        os.close(control_write)
-        self.event_fd = write_end
+        if self.method == "bubblewrap":  # everything the child writes is in tmpfs inside the sandbox
+            self.scratch = None
+            place = isolation.layout(self.method, Path("/nonexistent"), self.data_files)
+        else:  # no sandbox of its own: a host folder is its home (removed with the worker)
+            self.scratch = Path(tempfile.mkdtemp(prefix="grader-worker-"))
+            place = isolation.layout(self.method, self.scratch / "home", self.data_files)
+            (self.scratch / "home").mkdir()
+            if place.drop_to_uid is not None:
+                os.chown(self.scratch / "home", place.drop_to_uid, place.drop_to_uid)
+        self.layout = place
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = isolation.environment(place, {"GRADER_CONTROL_FD": str(theirs.fileno())})
+        argv = isolation.zygote_command(place, self.data_files, env)
+        output_r, output_w = os.pipe()
+        try:
+            self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=output_w,
+                                         stderr=output_w, pass_fds=(theirs.fileno(),), start_new_session=True,
+                                         cwd=self.scratch or "/")
+        except OSError as exc:
+            for fd in (output_r, output_w):
+                os.close(fd)
+            ours.close()
+            theirs.close()
+            raise WorkerFailed(f"the sandbox could not be started: {exc}") from exc
+        os.close(output_w)
+        theirs.close()
+        self.control = ours
         self.starts += 1
-        ready = collect(self.read_end, None, time.monotonic() + STARTUP_SECONDS, "zygote", "ready",
-                        control_fd=self.control_end)
-        if ready.ending != "done":
-            output = tail(self.logs / "zygote", 4000)
+        tail = OutputTail(4000)
+        ready = self._receive(time.monotonic() + STARTUP_SECONDS, output_r, tail)
+        os.close(output_r)
+        if not ready or ready.get("event") != "ready":
+            text = tail.text()
             self.close()
-            raise RuntimeError(f"warm worker did not start ({ready.ending}): {output}")
+            raise WorkerFailed(f"the sandbox's worker did not start ({self.method}): {text[-2000:]}")
 
-    def attempt(self, payload: dict, job, deadline: float) -> Attempt:
+    def _receive(self, deadline: float, output_r: int | None = None, tail: OutputTail | None = None) -> dict | None:
+        """The next message from the zygote, or None if it went away or ``deadline`` passed."""
+        selector = selectors.DefaultSelector()
+        selector.register(self.control, selectors.EVENT_READ)
+        if output_r is not None:
+            os.set_blocking(output_r, False)
+            selector.register(output_r, selectors.EVENT_READ)
+        try:
+            while time.monotonic() < deadline and not CANCELLED.is_set():
+                for key, _ in selector.select(timeout=0.2):
+                    if key.fileobj is self.control:
+                        data = self.control.recv(1 << 16)
+                        if not data:
+                            return None
+                        try:
+                            message = json.loads(data)
+                        except ValueError:
+                            return None
+                        return message if isinstance(message, dict) else None
+                    try:
+                        chunk = os.read(output_r, 1 << 16)
+                    except BlockingIOError:
+                        continue
+                    if not chunk:
+                        selector.unregister(output_r)
+                        output_r = None
+                    else:
+                        tail.feed(chunk)
+                if self.proc is not None and self.proc.poll() is not None and output_r is None:
+                    return None
+            return None
+        finally:
+            selector.close()
+
+    def fork(self, limits: Limits) -> ChildProcess:
+        """A new child, confined and in its cgroup, that has reported its confinement."""
         if self.proc is None or self.proc.poll() is not None:
             self.start()
-        limits = job.limits
-        nonce = secrets.token_hex(8)
-        payload = dict(payload, event_fd=self.event_fd, nonce=nonce,
-                       memory_bytes=limits.memory_bytes, file_size_bytes=limits.file_size_bytes,
-                       output_path=f"{self.log_inside}/out-{nonce}",
-                       trusted_files=[f"{self.keras_home}/{p}" for p in job.data_files])
-        zygote = procfs.first_python(self.proc.pid)
+        request_r, request_w = os.pipe()
+        event_r, event_w = os.pipe()
+        output_r, output_w = os.pipe()
+        command = json.dumps({"op": "fork", "confine": self.layout.confinement(limits)}).encode()
         try:
-            self.proc.stdin.write((json.dumps(payload) + "\n").encode())
-            self.proc.stdin.flush()
-        except BrokenPipeError:
+            socket.send_fds(self.control, [command], [request_r, event_w, output_w])
+        except OSError as exc:
+            for fd in (request_r, request_w, event_r, event_w, output_r, output_w):
+                os.close(fd)
             self.close()
-            return Attempt([], "exited", None, None, 0, "", 0.0)
-        attempt = collect(self.read_end, limits, deadline, nonce, "exit", control_fd=self.control_end,
-                          cpu_probe=(lambda: procfs.cpu_seconds(procfs.descendants(zygote))) if zygote else None)
-        exits = [e for e in attempt.events if e["event"] == "exit"]
-        attempt.returncode = exits[-1].get("code") if exits else None
-        attempt.peak_rss_kb = int(exits[-1].get("peak_rss_kb") or 0) if exits else 0
-        output = tail(self.logs / f"out-{nonce}", limits.process_output_bytes)
-        if exits and not exits[-1].get("clean", True):
-            self.close()  # the zygote could not wipe this submission's files: start afresh next time
-        if attempt.ending == "done" and attempt.returncode == 0 and any(e["event"] == "done" for e in attempt.events):
-            attempt.ending = "done"
-        elif attempt.ending == "done":
-            attempt.ending = "exited"  # the child ended (exit event) without finishing its job
-        else:
-            self.close()  # hung, flooding or dead: never reuse this zygote
-        attempt.process_output = output
-        if self.proc is not None:
-            for leftover in self.logs.iterdir():  # whatever a child put in the shared log folder
-                if leftover.name != "zygote":
-                    leftover.unlink(missing_ok=True) if not leftover.is_dir() else shutil.rmtree(leftover, True)
-        return attempt
+            raise WorkerFailed(f"the sandbox's worker stopped taking work: {exc}") from exc
+        finally:
+            for fd in (request_r, event_w, output_w):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        connection = Connection(request_w, event_r, output_r, limits.events_bytes, limits.process_output_bytes)
+        forked = self._receive(time.monotonic() + EXIT_SECONDS)
+        if not forked or forked.get("event") != "forked" or not isinstance(forked.get("pid"), int):
+            connection.close()
+            self.close()
+            raise WorkerFailed("the sandbox's worker did not fork a child")
+        host_pid = self._host_pid(forked["pid"])
+        group, problem = None, cgroups.support().reason
+        if cgroups.support().version != "none" and host_pid is not None:
+            try:
+                group = cgroups.SubmissionGroup(limits.memory_bytes, limits.max_processes)
+                group.add(host_pid)
+            except OSError as exc:
+                problem = f"the cgroup could not be set up ({exc.strerror or exc})"
+                if group is not None:
+                    group.remove()
+                group = None
+        elif host_pid is None:
+            problem = "the child's process could not be found from outside"
+        process = ChildProcess(self, connection, host_pid, group, problem)
+        ready = process.wait("ready", None, STARTUP_SECONDS, time.monotonic() + STARTUP_SECONDS, timed=False)
+        if ready.event is None:
+            process.stop()
+            raise WorkerFailed(f"a forked child did not get ready ({ready.ending}): {process.ending.process_output[-1500:]}")
+        process.confinement = gate.confinement(ready.event["confinement"])
+        if not process.confinement.get("private_folders"):
+            self.reusable = False  # without folders and IPC of its own, a second child could see the first's
+        return process
+
+    def _host_pid(self, pid_inside: int) -> int | None:
+        """The child's pid as the host sees it (it differs inside bubblewrap's PID namespace)."""
+        if self.method != "bubblewrap":
+            return pid_inside
+        zygote = procfs.first_python(self.proc.pid)
+        for _ in range(50):
+            for candidate in procfs.children(zygote) if zygote else []:
+                if procfs.namespace_pid(candidate) == pid_inside:
+                    return candidate
+            time.sleep(0.01)
+        return None
+
+    def reaped(self, deadline: float) -> tuple[int | None, int] | None:
+        """(exit code, peak RSS in kB) of the child the zygote just reaped, or None if it never said."""
+        message = self._receive(deadline)
+        if not message or message.get("event") != "exit":
+            return None
+        code, rss = message.get("code"), message.get("peak_rss_kb")
+        return (code if isinstance(code, int) else None, rss if isinstance(rss, int) else 0)
 
     def zygote_rss_kb(self) -> int:
-        """Resident memory of the zygote itself (the python process under bubblewrap's own)."""
         zygote = procfs.first_python(self.proc.pid) if self.proc else None
         return procfs.rss_kb(zygote) if zygote else 0
 
     def close(self) -> None:
         if self.proc is not None:
-            kill(self.proc)
-            wait(self.proc)
-            self.proc.stdin.close()
-            os.close(self.read_end)
-            os.close(self.control_end)
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
             self.proc = None
-            shutil.rmtree(self.scratch, ignore_errors=True)
-            shutil.rmtree(self.logs, ignore_errors=True)
-            shutil.rmtree(f"{self.scratch}-data", ignore_errors=True)
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        if self.scratch is not None:
+            remove_tree(self.scratch)
+            self.scratch = None
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a folder however deep or strange (``rm`` walks it without recursion limits)."""
+    subprocess.run(["rm", "-rf", "--one-file-system", "--", str(path)], stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
+_live_workers: "weakref.WeakSet[Worker]" = weakref.WeakSet()
+
+
+class FreshLauncher:
+    """A new worker for every attempt: nothing is reused, TensorFlow is imported every time."""
+
+    def __init__(self, method: str | None = None, data_files: dict[str, Path] | None = None):
+        self.method = method or isolation.available_method()
+        self.data_files = dict(data_files or {})
+
+    def child(self, limits: Limits, data_files: dict[str, Path]) -> ChildProcess:
+        worker = Worker(self.method, data_files)
+        process = worker.fork(limits)
+        process.retire_worker = True
+        return process
+
+    def release(self, process: ChildProcess) -> None:
+        process.worker.close()
+
+    def close(self) -> None:
+        pass
 
 
 class WarmPool:
@@ -185,20 +328,32 @@ class WarmPool:
 
     def __init__(self, size: int, data_files: dict[str, Path] | None = None, method: str | None = None):
         self.method = method or isolation.available_method()
-        self.workers = [WarmWorker(self.method, data_files or {}) for _ in range(max(1, size))]
-        self.free: queue.Queue[WarmWorker] = queue.Queue()
+        self.data_files = dict(data_files or {})
+        self.workers = [Worker(self.method, self.data_files) for _ in range(max(1, size))]
+        self.free: queue.Queue[Worker] = queue.Queue()
         for worker in self.workers:
             self.free.put(worker)
+        self.lock = threading.Lock()
 
-    def attempt(self, payload: dict, job, deadline: float) -> Attempt:
+    def child(self, limits: Limits, data_files: dict[str, Path]) -> ChildProcess:
+        if not set(data_files.items()) <= set(self.data_files.items()):
+            return FreshLauncher(self.method).child(limits, data_files)  # a data set this pool was not made with
         worker = self.free.get()
         try:
-            return worker.attempt(payload, job, deadline)
+            return worker.fork(limits)
         except BaseException:
             worker.close()  # never lend out a worker in an unknown state
-            raise
-        finally:
             self.free.put(worker)
+            raise
+
+    def release(self, process: ChildProcess) -> None:
+        worker = process.worker
+        if getattr(process, "retire_worker", False):
+            worker.close()
+            return
+        if not worker.reusable or process.ending is None or process.ending.notes:
+            worker.close()
+        self.free.put(worker)
 
     def close(self) -> None:
         for worker in self.workers:
@@ -211,174 +366,30 @@ class WarmPool:
         self.close()
 
 
-def collect(fd: int, limits, deadline: float, nonce: str, final: str, control_fd: int | None = None,
-            cpu_probe: Callable[[], float] | None = None) -> Attempt:
-    """Read events until ``final`` arrives for ``nonce``, the writers go away, or a limit is hit.
-
-    With ``control_fd`` (warm workers), "ready" and "exit" are believed only from that pipe, which no
-    child can write to; on the event pipe they are rejected like any other forgery. ``cpu_probe`` reads
-    the submission's CPU time from outside, at the start of each item and when one times out.
-    """
-    started = time.monotonic()
-    events: list[dict] = []
-    buffers = {fd: b"", control_fd: b""}
-    total, rejected = 0, 0
-    in_flight: tuple[str, Any] | None = ("startup", None)
-    item_started, item_limit = started, STARTUP_SECONDS
-    ending, item_elapsed = None, 0.0
-    item_cpu_start, item_cpu = None, None
-    selector = selectors.DefaultSelector()
-    for source in (fd, control_fd):
-        if source is not None:
-            selector.register(source, selectors.EVENT_READ)
-            os.set_blocking(source, False)
-    cap = limits.events_bytes if limits else 1 << 20
-    while ending is None:
-        now = time.monotonic()
-        if now > deadline or now - item_started > item_limit:
-            ending, item_elapsed = "timeout", now - item_started
-            if cpu_probe is not None and item_cpu_start is not None:
-                item_cpu = cpu_probe() - item_cpu_start
-            break
-        for key, _ in selector.select(timeout=0.2):
-            source = key.fd
-            chunk = _read(source)
-            if chunk is None:
-                continue
-            if not chunk:  # every writer closed: the process is gone (or closed our channel)
-                ending = ending or "exited"
-                selector.unregister(source)
-                continue
-            total += len(chunk)
-            if total > cap:
-                ending = "output cap"
-                break
-            *lines, buffers[source] = (buffers[source] + chunk).split(b"\n")
-            for line in lines:
-                event = _parse(line)
-                from_control = source == control_fd
-                trusted_channel = control_fd is None or from_control == ((event or {}).get("event") in ("ready", "exit"))
-                if event is None or event.get("job") != nonce or not trusted_channel:
-                    rejected += 1
-                    continue
-                events.append(event)
-                kind = event["event"]
-                if kind == final:
-                    ending = "done"
-                    break
-                if kind in ("cell_start", "probe_start"):
-                    key_ = event.get("index") if kind == "cell_start" else event.get("name")
-                    in_flight = ("cell" if kind == "cell_start" else "probe", key_)
-                    item_started = time.monotonic()
-                    item_limit = limits.cell_s if kind == "cell_start" else limits.probe_s
-                    item_cpu_start = cpu_probe() if cpu_probe is not None else None
-                elif kind in ("cell_end", "observation", "hello", "done"):
-                    in_flight, item_started, item_cpu_start = None, time.monotonic(), None
-                    item_limit = limits.cell_s if limits else STARTUP_SECONDS
-            if ending:
-                break
-    if ending == "done" and control_fd is not None:  # the child is gone: take what it wrote last
-        pending = buffers[fd]
-        while (chunk := _read(fd)) and len(pending) < cap:
-            pending += chunk
-        for line in pending.split(b"\n"):
-            event = _parse(line)
-            if event and event.get("job") == nonce and event["event"] not in ("ready", "exit"):
-                events.insert(len(events) - 1, event)
-    selector.close()
-    if any(e["event"] == "done" for e in events):
-        in_flight = None
-    if in_flight == ("startup", None):
-        in_flight = None
-    return Attempt(events, ending, None, in_flight, rejected, "", round(item_elapsed, 1), item_cpu_s=item_cpu)
+_shared: dict[tuple, WarmPool] = {}
+_shared_lock = threading.Lock()
 
 
-def _read(fd: int) -> bytes | None:
-    try:
-        return os.read(fd, 1 << 20)
-    except BlockingIOError:
-        return None
+def shared_pool(purpose: str, size: int, data_files: dict[str, Path]) -> WarmPool:
+    """A warm pool kept for the life of this process (one per purpose: students' pools never run a
+    reference), so that TensorFlow is imported once however many grading runs a process makes."""
+    key = (purpose, isolation.available_method(), max(1, size))
+    with _shared_lock:
+        pool = _shared.get(key)
+        if pool is not None and not set(data_files.items()) <= set(pool.data_files.items()):
+            data_files = {**pool.data_files, **data_files}  # bind every data set asked for so far
+            pool.close()
+            pool = None
+        if pool is None:
+            pool = _shared[key] = WarmPool(size, data_files)
+        return pool
 
 
-TEXT_CAPS = {"output": 10_000, "message": 2_000, "traceback": 5_000, "type": 100}
+def close_all() -> None:
+    """Stop every worker of this process and remove its cgroups (at exit, or when interrupted)."""
+    for worker in list(_live_workers):
+        worker.close()
+    cgroups.close()
 
 
-def _parse(line: bytes) -> dict | None:
-    """One event, or None when the line is not one (a forged or garbled line is only counted)."""
-    line = line.strip()
-    if not line:
-        return None
-    try:
-        event = json.loads(line, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(event, dict) or event.get("event") not in KNOWN_EVENTS or not _valid(event):
-        return None
-    return event
-
-
-def _valid(event: dict) -> bool:
-    """Types and sizes the parent relies on; the child's own caps, checked again on this side."""
-    kind = event["event"]
-    if kind in ("cell_start", "cell_end") and type(event.get("index")) is not int:
-        return False
-    if kind in ("probe_start", "observation") and not isinstance(event.get("name"), str):
-        return False
-    for key in ("seconds", "t", "import_seconds"):
-        if key in event and not (isinstance(event[key], (int, float)) and math.isfinite(event[key])):
-            return False
-    for key in ("code", "peak_rss_kb"):
-        if key in event and event[key] is not None and type(event[key]) is not int:
-            return False
-    if kind == "cell_end":
-        if event.get("status") not in ("ok", "error") or not isinstance(event.get("output", ""), str):
-            return False
-        magics = event.get("magics", [])
-        if not isinstance(magics, list) or not all(isinstance(m, str) for m in magics):
-            return False
-        event["magics"] = [m[:200] for m in magics[:50]]
-        event["output"] = event.get("output", "")[: TEXT_CAPS["output"]]
-    if "error" in event and event["error"] is not None:
-        error = event["error"]
-        if not isinstance(error, dict) or not all(isinstance(error.get(k, ""), str) for k in TEXT_CAPS):
-            return False
-        event["error"] = {k: error.get(k, "")[:cap] for k, cap in TEXT_CAPS.items() if k != "output"}
-    if kind == "hello" and not all(isinstance(v, (str, int, float)) for v in event.values()):
-        return False
-    return True
-
-
-def _reject_constant(name: str):
-    raise ValueError(f"non-standard JSON constant {name}")
-
-
-def kill(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def wait(proc: subprocess.Popen) -> int | None:
-    try:
-        return proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        kill(proc)
-        return proc.wait()
-
-
-def tail(path: Path, cap: int) -> str:
-    """The last ``cap`` bytes of a regular file; never follows a link or blocks on a FIFO a child left."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return ""
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return "[output replaced by something that is not a file: not read]"
-        size = info.st_size
-        if size > cap:
-            handle.seek(size - cap)
-        text = TF_NOISE.sub("", handle.read(cap).decode("utf-8", errors="replace"))
-    return (f"[... {size - cap} earlier bytes not kept ...]\n" + text) if size > cap else text
+atexit.register(close_all)

@@ -94,16 +94,27 @@ def decode(data: Any, _depth: int = 0) -> Any:
 
 
 def _decode_array(spec: Any) -> np.ndarray:
-    if not isinstance(spec, dict):
-        raise WireError("array spec is not an object")
+    return decode_array(spec, None)
+
+
+def decode_array(spec: Any, max_elements: int | None) -> np.ndarray:
+    """One tagged array, its dtype whitelisted and its size checked against its shape (and ``max_elements``)."""
+    if not isinstance(spec, dict) or set(spec) != {"dtype", "shape", "b64"}:
+        raise WireError("array spec is not an object with dtype, shape and b64")
     dtype, shape, b64 = spec.get("dtype"), spec.get("shape"), spec.get("b64")
-    if dtype not in ALLOWED_DTYPES:
-        raise WireError(f"dtype {dtype!r} not allowed")
-    if not isinstance(shape, list) or not all(isinstance(n, int) and n >= 0 for n in shape):
+    if not isinstance(dtype, str) or dtype not in ALLOWED_DTYPES:
+        raise WireError(f"dtype {str(dtype)[:20]!r} not allowed")
+    if not isinstance(shape, list) or len(shape) > 32 or \
+            not all(type(n) is int and 0 <= n < 2**40 for n in shape):
         raise WireError("bad array shape")
+    if max_elements is not None and math.prod(shape) > max_elements:
+        raise WireError(f"array of {math.prod(shape)} numbers is more than the grader reads")
     if not isinstance(b64, str):
         raise WireError("array data missing")
-    raw = base64.b64decode(b64.encode("ascii"), validate=True)
+    try:
+        raw = base64.b64decode(b64.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise WireError("array data is not base64") from exc
     dt = np.dtype(dtype).newbyteorder("<")
     if math.prod(shape) * dt.itemsize != len(raw):
         raise WireError("array size does not match its shape")

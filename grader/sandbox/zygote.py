@@ -1,11 +1,13 @@
-"""A warm worker inside the sandbox: import TensorFlow once, then fork one child per job.
+"""A worker inside the sandbox: import TensorFlow once, then fork one confined child per attempt.
 
-The zygote never runs a TensorFlow op (a forked child of a process that has would hang); it only
-imports. Jobs arrive one JSON line at a time on stdin and run strictly one after the other: after
-each, every process the job left behind is killed and the scratch directories are wiped, so nothing
-of one submission survives into the next (if something cannot be wiped, the zygote exits and the
-parent starts a fresh one with a new scratch directory). Each child gets its own session, resource limits,
-output file and working directory, exactly like a freshly spawned child.
+The zygote never sees what it runs. The parent talks to it on a Unix socket that no child keeps, and
+each ``fork`` command carries only the confinement to apply and, as passed file descriptors, the
+child's own three pipes (requests in, events out, terminal output out). The zygote hands the pipes to
+the new child and closes its own copies; cells, probe inputs and seeds then travel from the parent to
+that child alone, so nothing of one submission (or of the reference) is in the memory the next child
+is forked from. The zygote never runs a TensorFlow op (a forked child of a process that has would
+hang). After each child it kills whatever the child left in the sandbox's PID namespace and reports
+the exit status.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import resource
-import shutil
 import signal
+import socket
 import sys
+import traceback
 
-import child  # sibling module
+import confine  # sibling modules: this file runs inside the sandbox
+import child
+
+PR_SET_DUMPABLE = 4
 
 
 def preload() -> None:
@@ -31,34 +36,14 @@ def preload() -> None:
     import matplotlib.pyplot  # noqa: F401
     from IPython.core import inputtransformer2  # noqa: F401
 
-
-def wipe(folder: str, keep: frozenset[str] = frozenset()) -> bool:
-    """Empty ``folder`` but for the read-only mounts in ``keep`` (and the folders leading to them).
-
-    False if something could not be removed: the worker must then be replaced.
-    """
-    clean = True
-    for name in os.listdir(folder):
-        path = os.path.join(folder, name)
-        if path in keep:
-            continue
-        if any(k.startswith(path + "/") for k in keep):
-            clean = wipe(path, keep) and clean
-            continue
-        try:
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                os.unlink(path)
-        except OSError:
-            pass
-        clean = clean and not os.path.lexists(path)
-    return clean
+    try:
+        import pyseccomp  # noqa: F401  (loaded once here rather than in every child)
+    except Exception:
+        pass
 
 
 def make_undumpable() -> None:
-    """Children run as our uid: without this they could open /proc/<zygote>/fd and reach its pipes."""
-    PR_SET_DUMPABLE = 4
+    """Children cannot open /proc/<zygote>/fd or /mem (ptrace access needs a dumpable process)."""
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
@@ -66,17 +51,21 @@ def exit_code(status: int) -> int:
     return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
 
 
-def run_child(job: dict) -> None:
+def become_child(spec: dict, request_fd: int, event_fd: int, output_fd: int) -> None:
+    """In the forked process: confine, report the confinement, then serve the parent's requests."""
     os.setsid()
-    memory, file_size = job["memory_bytes"], job["file_size_bytes"]
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    out = os.open(job["output_path"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.dup2(out, 1)
-    os.dup2(out, 2)
-    os.chdir(os.environ["HOME"])
-    child.run(job)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    for fd in (devnull, output_fd):
+        os.close(fd)
+    sys.stdin = open(os.devnull)
+    report = confine.confine(spec)
+    os.environ["HOME"] = spec["home"]
+    channel = child.EventChannel(event_fd)
+    channel.emit(event="ready", confinement=report)
+    child.serve(request_fd, event_fd)
 
 
 def clean_up(pid: int, pid_namespace: bool) -> None:
@@ -98,40 +87,50 @@ def clean_up(pid: int, pid_namespace: bool) -> None:
             break
 
 
+def send(control: socket.socket, **message) -> None:
+    control.sendall(json.dumps(message).encode())
+
+
 def main() -> None:
-    control_fd = int(os.environ["GRADER_CONTROL_FD"])  # ours alone: "ready" and "exit" go here
+    control = socket.socket(fileno=int(os.environ["GRADER_CONTROL_FD"]))  # SOCK_SEQPACKET, ours alone
     pid_namespace = os.environ.get("GRADER_PID_NAMESPACE") == "1"
     make_undumpable()
     preload()
-    child.EventChannel(control_fd, "zygote").emit(event="ready", pid=os.getpid())
-    scratch = [os.environ["HOME"]] + (["/tmp", "/dev/shm", os.environ["KERAS_HOME"]] if pid_namespace else [])
-    scratch = [folder for folder in scratch if os.path.isdir(folder)]
-    keep = frozenset(p for p in os.environ.get("GRADER_KEEP", "").split(":") if p)
-    for line in sys.stdin.buffer:
+    devnull = os.open(os.devnull, os.O_WRONLY)  # nobody drains the zygote's own output after start-up
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    send(control, event="ready", pid=os.getpid())
+    while True:
         try:
-            job = json.loads(line)
-            nonce = str(job["nonce"])
-        except (ValueError, KeyError, TypeError):
+            message, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
+        except OSError:
+            return
+        if not message:
+            return  # the parent closed the socket: the worker is done
+        try:
+            command = json.loads(message)
+            if command.get("op") != "fork" or len(fds) != 3:
+                raise ValueError("unknown command")
+        except ValueError:
+            for fd in fds:
+                os.close(fd)
             continue
-        sys.stdout.flush()
         pid = os.fork()
         if pid == 0:
             code = 0
             try:
-                os.close(control_fd)
-                os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # the job queue is not the child's to read
-                sys.stdin = open(os.devnull)
-                run_child(job)
+                control.close()
+                become_child(command["confine"], *fds)
             except BaseException:
                 code = 70
+                traceback.print_exc()  # to the child's own output pipe, which the parent reads
             os._exit(code)
+        for fd in fds:
+            os.close(fd)
+        send(control, event="forked", pid=pid)
         _, status, usage = os.wait4(pid, 0)
         clean_up(pid, pid_namespace)
-        clean = all([wipe(folder, keep) for folder in scratch])
-        child.EventChannel(control_fd, nonce).emit(event="exit", code=exit_code(status),
-                                                   peak_rss_kb=usage.ru_maxrss, clean=clean)
-        if not clean:  # something of this submission would survive into the next one
-            os._exit(0)
+        send(control, event="exit", pid=pid, code=exit_code(status), peak_rss_kb=usage.ru_maxrss)
 
 
 if __name__ == "__main__":

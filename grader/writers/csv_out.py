@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from ..results import GradingRun
+from .files import atomic_write
 
 COLUMNS = ("student", "assignment", "status", "score", "max_score", "duration_s", "message")
 
 
 def write(run: GradingRun, out: Path) -> Path:
     path = out / "grades.csv"
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
-        for sub in run.submissions:
-            writer.writerow([getattr(sub, column) for column in COLUMNS])
+    handle = io.StringIO(newline="")
+    writer = csv.writer(handle)
+    writer.writerow(COLUMNS)
+    for sub in run.submissions:
+        writer.writerow([_cell(getattr(sub, column)) for column in COLUMNS])
+    atomic_write(path, handle.getvalue())
     return path
+
+
+def _cell(value):
+    """A spreadsheet runs a cell that starts with = + - @ as a formula: a name or message must not."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

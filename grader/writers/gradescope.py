@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from ..results import GradingRun, SubmissionResult
+from .files import ReportNames, atomic_write
 
 VISIBILITY = {"public": "visible", "hidden": "after_published"}
 
@@ -44,12 +45,11 @@ def results_for(run: GradingRun, student: str) -> dict:
     }
 
 
-def write(run: GradingRun, out: Path) -> list[Path]:
-    folder = out / "gradescope"
-    folder.mkdir(parents=True, exist_ok=True)
+def write(run: GradingRun, out: Path, names: ReportNames | None = None) -> list[Path]:
+    names = names or ReportNames(s.student for s in run.submissions)
     written = []
     for student in sorted({s.student for s in run.submissions}):
-        path = folder / f"{student}.json"
-        path.write_text(json.dumps(results_for(run, student), indent=1) + "\n")
+        path = out / names.gradescope(student)
+        atomic_write(path, json.dumps(results_for(run, student), indent=1) + "\n")
         written.append(path)
     return written

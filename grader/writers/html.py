@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -12,38 +11,44 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..results import GradingRun, SubmissionResult
 from . import plots
+from .files import ReportNames, atomic_write
 
 ENVIRONMENT = Environment(loader=PackageLoader("grader.writers", "templates"),
                           autoescape=select_autoescape(default=True, default_for_string=True))
 
 
-def slug(name: str) -> str:
-    """A safe file name; names that had to change get a short hash so that two never collide."""
-    clean = re.sub(r"[^\w.-]", "_", name).strip("._") or "_"
-    return clean if clean == name else f"{clean}-{hashlib.sha256(name.encode()).hexdigest()[:6]}"
+def write_pages(run: GradingRun, out: Path, names: ReportNames) -> tuple[list[Path], dict[int, str]]:
+    """One page per submission, each on its own: (pages written, {submission position: why its page failed})."""
+    written, failures = [], {}
+    for position, sub in enumerate(run.submissions):
+        path = out / names.page(sub.student, sub.assignment)
+        try:
+            stamp = f"<!-- nn-grader page {page_digest(run, sub)} -->\n"
+            if _first_line(path) == stamp:
+                continue  # an unchanged result: its plots need not be drawn again
+            images = [plots.curve_image(c) for c in sub.curves]
+            atomic_write(path, stamp + ENVIRONMENT.get_template("submission.html.j2").render(
+                run=run, sub=sub, images=images, index="../../index.html"))
+            written.append(path)
+        except Exception as exc:  # this page only: every other file is still written
+            failures[position] = f"its report page could not be written: {type(exc).__name__}: {str(exc)[:200]}"
+    return written, failures
 
 
-def submission_page(sub: SubmissionResult) -> str:
-    return f"{slug(sub.student)}/{slug(sub.assignment)}.html"
+def write_index(run: GradingRun, out: Path, names: ReportNames) -> Path:
+    index = out / "index.html"
+    atomic_write(index, ENVIRONMENT.get_template("index.html.j2").render(
+        run=run, page=lambda sub: names.page(sub.student, sub.assignment), pass_rates=pass_rates(run),
+        distribution=plots.score_distribution(run),
+        protections=sorted({(s.protections.get("method", "?"), tuple(s.protections.get("notes", [])))
+                            for s in run.submissions if s.protections})))
+    return index
 
 
 def write(run: GradingRun, out: Path) -> list[Path]:
-    written = []
-    for sub in run.submissions:
-        path = out / submission_page(sub)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        stamp = f"<!-- nn-grader page {page_digest(run, sub)} -->\n"
-        if _first_line(path) == stamp:
-            continue  # an unchanged result: its plots need not be drawn again
-        path.write_text(stamp + ENVIRONMENT.get_template("submission.html.j2").render(
-            run=run, sub=sub, images=[plots.curve_image(c) for c in sub.curves]))
-        written.append(path)
-    index = out / "index.html"
-    index.write_text(ENVIRONMENT.get_template("index.html.j2").render(
-        run=run, page=submission_page, pass_rates=pass_rates(run), distribution=plots.score_distribution(run),
-        protections=sorted({(s.protections.get("method", "?"), tuple(s.protections.get("notes", [])))
-                            for s in run.submissions if s.protections})))
-    return [index, *written]
+    names = ReportNames(s.student for s in run.submissions)
+    written, _ = write_pages(run, out, names)
+    return [write_index(run, out, names), *written]
 
 
 TEMPLATES = hashlib.sha256(b"".join(p.read_bytes() for p in sorted((Path(__file__).parent / "templates").glob("*"))))

@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 
 from ..results import GradingRun
+from .files import atomic_write
 
 
 def write(run: GradingRun, out: Path) -> Path:
     path = out / "results.json"
-    path.write_text(json.dumps(run.to_dict(), indent=2, allow_nan=False, ensure_ascii=False) + "\n")
+    atomic_write(path, json.dumps(run.to_dict(), indent=2, allow_nan=False, ensure_ascii=False) + "\n")
     return path
 
 

@@ -8,6 +8,7 @@ import textwrap
 import threading
 import time
 
+from ..gate import printable
 from ..results import GradingRun, SubmissionResult
 
 MARKS = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}
@@ -34,7 +35,7 @@ def check_table(sub: SubmissionResult) -> str:
     lines.append(f"\n{passed}/{len(sub.tests)} public checks passed, {sub.score:g}/{sub.max_score:g} points "
                  f"({sub.status}; {sub.message})")
     lines.append("Hidden checks run only when your instructor grades: they use other inputs.")
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 class Progress:
@@ -60,11 +61,11 @@ class Progress:
                 width = shutil.get_terminal_size((100, 20)).columns
                 filled = int(20 * self.done / max(1, self.total))
                 line = f"[{'#' * filled}{'.' * (20 - filled)}] {status} · {last}"
-                self.stream.write("\r" + line[: width - 1].ljust(width - 1))
+                self.stream.write("\r" + printable(line)[: width - 1].ljust(width - 1))
                 if self.done == self.total:
                     self.stream.write("\n")
             else:
-                self.stream.write(f"[{status}] {last}\n")
+                self.stream.write(printable(f"[{status}] {last}") + "\n")
             self.stream.flush()
 
 

@@ -1,0 +1,66 @@
+"""An empty XOR submission scores 0 whatever it does in its own process: scanning its memory for the
+reference or another student, walking its stack for the job or the seed, forging answers, replacing the
+probe runner with a published kit's values — on a cold and a warm cache, with and without a kit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from attacks import (FORGE_EVENTS_AND_EXIT, LEAK_SEED, MARKER, SCAN_MEMORY, WALK_OBJECTS, correct_xor,
+                     replace_probe_runner, write_submission)
+from grader import pipeline, student_kit
+
+SEED = 987_654_321  # distinctive: it must never appear in what a submission can see
+
+
+@pytest.fixture(scope="module")
+def kit_observations(tmp_path_factory) -> dict:
+    kit = tmp_path_factory.mktemp("kit")
+    student_kit.write(kit, ["xor"])
+    published = json.loads((kit / "assignments" / "xor" / student_kit.PUBLISHED).read_text())
+    return published["record"]["observations"]
+
+
+def graded(root, **options):
+    run = pipeline.grade(root, assignment="xor", seed=SEED, **options)
+    assert not run.harness_errors, run.harness_errors
+    return {s.student: s for s in run.submissions}
+
+
+def output_of(result) -> str:
+    return "\n".join(c.output + c.message for c in result.cells) + result.process_output
+
+
+def test_empty_submission_scores_zero_whatever_it_does(tmp_path, kit_observations):
+    root = tmp_path / "class"
+    correct_xor(root, "ada")  # graded first, in the same warm worker as the attackers after it
+    attacks = {"scan": [SCAN_MEMORY], "walk": [WALK_OBJECTS], "forge": [FORGE_EVENTS_AND_EXIT],
+               "seed": [LEAK_SEED], "kit": [replace_probe_runner(kit_observations)],
+               "all": [SCAN_MEMORY, WALK_OBJECTS, replace_probe_runner(kit_observations), FORGE_EVENTS_AND_EXIT]}
+    for name, cells in attacks.items():
+        write_submission(root, f"zz-{name}", cells)
+    for cache in ("cold", "warm"):  # the warm run reuses every cached observation
+        results = graded(root)
+        assert results["ada"].score == results["ada"].max_score == 22
+        for name in attacks:
+            result = results[f"zz-{name}"]
+            assert result.score == 0, (cache, name, [(t.name, t.message) for t in result.tests if t.score])
+            seen = output_of(result)
+            assert MARKER not in seen and "ADA-PRIVATE-" + MARKER.split("-", 2)[2] not in seen
+            assert "STOLE REFERENCE" not in seen
+            assert str(SEED) not in seen and str(SEED) not in json.dumps(result.to_dict())
+        assert "nothing to steal" in output_of(results["zz-scan"])
+        assert "probe runner replaced" in output_of(results["zz-kit"])  # it did try, and got nothing for it
+        assert all(r.cached for r in results.values()) == (cache == "warm")
+
+
+def test_a_self_check_uses_the_published_inputs_and_grading_does_not(tmp_path, kit_observations):
+    """The kit's values are the reference's on the self-check's fixed inputs: a forger passes its own
+    self-check (it only fools itself), and gets nothing for it when graded."""
+    root = tmp_path / "class"
+    path = write_submission(root, "mallory", [replace_probe_runner(kit_observations)])
+    check = pipeline.check(path).submissions[0]
+    grade = graded(root)["mallory"]
+    assert check.score > 0 and grade.score == 0
