@@ -11,7 +11,7 @@ from pathlib import Path
 from . import __version__, assignments, pipeline, student_kit
 from .gate import printable
 from .sandbox import launchers
-from .writers import csv_out, gradescope, html, json_out, junit, terminal
+from .writers import csv_out, feedback, gradescope, html, json_out, junit, terminal
 from .writers.files import ReportNames
 
 
@@ -97,6 +97,8 @@ def write_reports(run, out: Path) -> list[str]:
     names = ReportNames(s.student for s in run.submissions)
     problems = []
     _, failures = html.write_pages(run, out, names)
+    for position, why in feedback.write(run, out, names, html.ENVIRONMENT).items():
+        failures[position] = f"{failures[position]}; {why}" if position in failures else why
     for position, why in failures.items():
         sub = run.submissions[position]
         sub.message = f"{sub.message}; {why}" if sub.message else why

@@ -87,13 +87,13 @@ def locate(name: str, data_dir: Path | None = None, download: bool = True) -> Pa
         if path.is_file():
             verify(name, path)
             return path
-    if download:
+    if download and os.environ.get("GRADER_OFFLINE", "") not in ("1", "true", "yes"):
         try:
             return _download(dataset, keras_cache)
         except OSError as exc:
             reason = f"download failed ({exc})"
     else:
-        reason = "downloading disabled"
+        reason = "downloading disabled (GRADER_OFFLINE)" if download else "downloading disabled"
     raise DataSetMissing(
         f"{dataset.filename} not found: pass --data-dir DIR (or set GRADER_DATA_DIR) to a folder holding "
         f"it, or put it in the Keras cache {keras_cache}, or run once online so the grader can download "
@@ -110,3 +110,31 @@ def _download(dataset: DataSet, folder: Path) -> Path:
         tmp.unlink()
         raise OSError(f"checksum mismatch for {dataset.filename}")
     return tmp.replace(folder / dataset.filename)
+
+
+def for_sandbox(name: str, path: Path) -> Path:
+    """The copy of a data set that submissions see. The grader scores MNIST on its 10 000 test images, so
+    those must be held out in fact: a submission (public data, present in its sandbox) could otherwise train
+    on them. Its copy has the same four arrays, with the test arrays replaced by the last 10 000 training
+    images, so ``load_data()`` works as the lecture shows and only the grader has the real test set. Made
+    once per source file, kept beside the observation cache."""
+    if name != "mnist":
+        return path
+    from .observation_cache import cache_dir
+
+    info = path.stat()
+    digest = hashlib.sha256(f"{path.resolve()}:{info.st_size}:{info.st_mtime_ns}".encode()).hexdigest()[:16]
+    target = cache_dir() / "datasets" / f"mnist-held-out-{digest}.npz"
+    if target.is_file():
+        return target
+    import numpy as np
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with np.load(path) as data:
+        arrays = {"x_train": data["x_train"], "y_train": data["y_train"],
+                  "x_test": data["x_train"][-10_000:], "y_test": data["y_train"][-10_000:]}
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        np.savez(handle, **arrays)
+    os.replace(tmp, target)
+    return target

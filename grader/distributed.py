@@ -72,7 +72,7 @@ def grade_on_worker(assignment_id: str, student: str, filename: str, content: by
         result = pipeline.grade_one(plan, submission, students, references)
     except (pipeline.HarnessError, datasets.DataSetMissing) as exc:
         harness_error = str(exc)
-        result = pipeline.error_result(submission, harness_error.splitlines()[0], plan.assignment.rubric.max_score)
+        result = pipeline.ungraded_result(submission, harness_error.splitlines()[0], plan.assignment.rubric.max_score)
     return json.dumps({"result": result.to_dict(), "harness_error": harness_error})
 
 
@@ -107,7 +107,7 @@ def grade(scheduler: str, found: list[Submission], seed: int, mode: str, data_di
                 if data["harness_error"]:
                     run.harness_errors.append(data["harness_error"])
             except Exception as exc:  # a worker died or could not import the grader
-                result = pipeline.error_result(found[position], f"distributed worker failed: {exc}")
+                result = pipeline.ungraded_result(found[position], f"distributed worker failed: {exc}")
                 run.harness_errors.append(f"{found[position].path}: {exc}")
             results[position] = result
             if progress:

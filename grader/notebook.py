@@ -132,3 +132,36 @@ def parameters_cell(parameters: dict) -> dict:
 
 def cell_label(index: int) -> str:
     return "the grader's injected parameters" if index == INJECTED_INDEX else f"code cell {index}"
+
+
+def notebook_view(notebook, parameters: dict) -> list:
+    """The submission's cells as the student's page shows them: every cell in order, code cells with the
+    index the grader ran them under, and the grader's injected budget where it was injected."""
+    from .gate import clean_text
+    from .results import NotebookCell
+
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    view, ordinal, injected, budget = [], 0, False, 200_000
+    for position, cell in enumerate(cells if isinstance(cells, list) else [], start=1):
+        if not isinstance(cell, dict):
+            continue
+        kind = cell.get("cell_type") if cell.get("cell_type") in ("code", "markdown", "raw") else "raw"
+        try:
+            text = clean_text(_cell_text(cell, position), 20_000)
+        except UnreadableSubmission:
+            text = ""
+        budget -= len(text) + 100  # each cell also costs its record's keys in results.json
+        if budget < 0:
+            view.append(NotebookCell("raw", "[the rest of the notebook is not shown: it is too long]"))
+            break
+        if kind == "code":
+            ordinal += 1
+            view.append(NotebookCell("code", text, ordinal))
+            if "parameters" in _tags(cell) and parameters and not injected:
+                view.append(NotebookCell("budget", parameters_cell(parameters)["source"], INJECTED_INDEX))
+                injected = True
+        else:
+            view.append(NotebookCell(kind, text))
+    if parameters and not injected:
+        view.insert(0, NotebookCell("budget", parameters_cell(parameters)["source"], INJECTED_INDEX))
+    return view

@@ -23,7 +23,8 @@ from .assignments import Assignment
 from .errors import HarnessError
 from .gate import clean_text
 from .judge.judge import judge_submission
-from .notebook import UnreadableSubmission, cells_of, code_cells, parse, read_bytes
+from .judge.causes import defined_names
+from .notebook import UnreadableSubmission, cells_of, code_cells, notebook_view, parse, read_bytes
 from .results import GradingRun, SubmissionResult
 from .rubric import CHECK, GRADE, Check
 from .sandbox import channel, isolation, launchers, wire
@@ -32,6 +33,12 @@ from .sandbox.runner import Cancelled, Job, RunRecord, run_job
 from .submissions import Submission, discover
 
 CHECK_SEED = 0  # a student's self-check is reproducible run to run
+
+
+def sandbox_inputs(inputs: dict) -> dict:
+    """What a probe's child is given: its inputs but the private ones (keys starting with "_"), which only
+    the judge sees — e.g. held-out rows that must never enter the sandbox."""
+    return {key: value for key, value in inputs.items() if not key.startswith("_")}
 
 
 def derive_seed(seed: int, *parts: str) -> int:
@@ -61,17 +68,28 @@ class Plan:
     inputs: dict[str, dict] = field(init=False)
     _reference: RunRecord | None = field(default=None, init=False)
     _reference_error: HarnessError | None = field(default=None, init=False)
+    _template_names: frozenset[str] | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
         probes = self.assignment.rubric.probes_for(self.checks)
         self.inputs = {p.name: p.make_inputs(self.seed, self.mode) for p in probes}
 
+    def template_names(self) -> frozenset[str]:
+        """The names the template asks students to define (what checks can be about)."""
+        if self._template_names is None:
+            try:
+                cells = code_cells(self.assignment.template, {}).cells
+            except (UnreadableSubmission, OSError):
+                cells = []
+            self._template_names = frozenset(n for c in cells for n in defined_names(c["source"]))
+        return self._template_names
+
     def data_files(self) -> dict[str, Path]:
         files = {}
         for name in self.assignment.rubric.data_files:
             try:
-                path = datasets.locate(name, self.data_dir)
+                path = datasets.for_sandbox(name, datasets.locate(name, self.data_dir))
             except datasets.DataSetMissing as exc:
                 raise HarnessError(str(exc)) from exc
             files[datasets.DATASETS[name].keras_path] = path
@@ -79,7 +97,7 @@ class Plan:
 
     def job(self, cells: list[dict]) -> Job:
         rubric, course = self.assignment.rubric, self.assignment.id
-        probes = [{"name": p.name, "function": p.function, "inputs": wire.encode(self.inputs[p.name]),
+        probes = [{"name": p.name, "function": p.function, "inputs": wire.encode(sandbox_inputs(self.inputs[p.name])),
                    "seed": derive_seed(self.seed, course, self.mode, "probe", p.name)}
                   for p in rubric.probes_for(self.checks)]
         return Job(cells=cells, probes_source=self.assignment.probes_source, probes=probes,
@@ -124,7 +142,8 @@ def grade_one(plan: Plan, submission: Submission, launcher=None, reference_launc
     rubric = plan.assignment.rubric
     try:
         data = submission.content if submission.content is not None else read_bytes(submission.path)
-        loaded = cells_of(parse(submission.path.name, data), rubric.parameters)
+        notebook = parse(submission.path.name, data)
+        loaded = cells_of(notebook, rubric.parameters)
     except UnreadableSubmission as exc:
         return error_result(submission, str(exc), rubric.max_score)
     reference = plan.reference(reference_launcher)
@@ -134,9 +153,13 @@ def grade_one(plan: Plan, submission: Submission, launcher=None, reference_launc
     if record is None:
         record = run_job(job, launcher)
         observation_cache.store(key, record)
-    return judge_submission(rubric, plan.checks, record, reference, plan.inputs,
+    result = judge_submission(rubric, plan.checks, record, reference, plan.inputs,
                             student=submission.student, path=display_path(submission.path), notes=loaded.notes,
-                            cell_order=[c["index"] for c in loaded.cells])
+                            cell_order=[c["index"] for c in loaded.cells],
+                            sources={c["index"]: c["source"] for c in loaded.cells},
+                            probes_source=plan.assignment.probes_source, template_names=plan.template_names())
+    result.notebook = notebook_view(notebook, rubric.parameters)
+    return result
 
 
 def versions() -> dict[str, str]:
@@ -152,6 +175,15 @@ def error_result(submission: Submission, message: str, max_score: float = 0.0) -
     return SubmissionResult(student=submission.student, assignment=submission.assignment,
                             path=display_path(submission.path), status="error", score=0.0, max_score=max_score,
                             duration_s=0.0, message=clean_text(message, 2000))
+
+
+def ungraded_result(submission: Submission, why: str, max_score: float = 0.0) -> SubmissionResult:
+    """The grader could not do its job (no data set, a broken reference, no sandbox): no score at all, and
+    a message that says it is not the student's doing."""
+    return SubmissionResult(student=submission.student, assignment=submission.assignment,
+                            path=display_path(submission.path), status="ungraded", score=None, max_score=max_score,
+                            duration_s=0.0, message=clean_text(f"not graded: the grader failed ({why}); this is not "
+                                                               "the student's doing", 2000))
 
 
 def new_run(seed: int, mode: str) -> GradingRun:
@@ -239,10 +271,11 @@ def run_plans(found: list[Submission], plans: dict[str, Plan], seed: int, mode: 
         except Cancelled:
             raise
         except (HarnessError, datasets.DataSetMissing) as exc:
-            result = error_result(sub, str(exc).splitlines()[0], plans[sub.assignment].assignment.rubric.max_score)
+            result = ungraded_result(sub, str(exc).splitlines()[0], plans[sub.assignment].assignment.rubric.max_score)
             run.harness_errors.append(str(exc))
         except Exception as exc:  # a bug in the grader: this submission gets a result, the run says so
-            result = error_result(sub, f"internal grader error: {type(exc).__name__}: {exc}")
+            result = ungraded_result(sub, f"internal grader error: {type(exc).__name__}: {exc}",
+                                     plans[sub.assignment].assignment.rubric.max_score if sub.assignment in plans else 0.0)
             run.harness_errors.append(f"{sub.path}: {type(exc).__name__}: {exc}")
         if progress:
             progress(result)

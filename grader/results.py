@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-SUBMISSION_STATUSES = ("graded", "timeout", "crashed", "error")
+SUBMISSION_STATUSES = ("graded", "timeout", "crashed", "error", "ungraded")
 TEST_STATUSES = ("passed", "failed", "error")
 
 
@@ -19,6 +19,17 @@ class TestResult:
     message: str
     description: str = ""
     hint: str = ""
+    cell: int | None = None  # the code cell this check is about (where the student page shows it)
+    private: bool = False  # description, message and hint are for the instructor (a hidden check)
+
+
+@dataclass
+class NotebookCell:
+    """A cell of the notebook as submitted, for the student's page (code cells carry their index)."""
+
+    kind: str  # "code" | "markdown" | "raw" | "budget" (the grader's injected parameters)
+    source: str
+    index: int | None = None
 
 
 @dataclass
@@ -32,6 +43,7 @@ class Curve:
     log_y: bool = False
     x: list[float] | None = None  # the x value of each point (default 1, 2, ...): e.g. iterations done
     reported: bool = False  # what the submission said about itself (drawn dotted, never scored)
+    check: str = ""  # the check that drew it (a student's page shows only those of checks it shows)
 
     def __post_init__(self) -> None:  # NaN/inf (a diverged run) is drawn as a gap and stored as null
         self.series = {label: [float(v) if v is not None and math.isfinite(float(v)) else None for v in values]
@@ -50,6 +62,7 @@ class CellReport:
     traceback: str = ""
     hint: str = ""
     magics: list[str] = field(default_factory=list)
+    cause: str = ""  # when it failed only because an earlier cell did: which, and where to look
 
 
 @dataclass
@@ -57,8 +70,8 @@ class SubmissionResult:
     student: str
     assignment: str
     path: str
-    status: str  # "graded" | "timeout" | "crashed" | "error"
-    score: float
+    status: str  # "graded" | "timeout" | "crashed" | "error" | "ungraded" (the grader failed: no score at all)
+    score: float | None
     max_score: float
     duration_s: float
     message: str
@@ -70,6 +83,7 @@ class SubmissionResult:
     cached: bool = False  # observations reused from an identical earlier run
     peak_rss_kb: int = 0  # the submission's process, when measured (warm workers)
     environment: dict = field(default_factory=dict)  # versions as seen inside the sandbox
+    notebook: list[NotebookCell] = field(default_factory=list)  # the submission's cells, for the student page
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -80,6 +94,7 @@ class SubmissionResult:
         data["tests"] = [TestResult(**t) for t in data.get("tests", [])]
         data["cells"] = [CellReport(**c) for c in data.get("cells", [])]
         data["curves"] = [Curve(**c) for c in data.get("curves", [])]
+        data["notebook"] = [NotebookCell(**c) for c in data.get("notebook", [])]
         return cls(**data)
 
 

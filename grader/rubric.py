@@ -30,7 +30,8 @@ __all__ = ["ANY_BEHAVIOUR", "Check", "Evidence", "Limits", "Probe", "Rubric", "V
 @dataclass(frozen=True)
 class Probe:
     """``inputs``: a function of a NumPy generator returning the keyword arguments of ``function``
-    (or a dict for a probe that takes none that matter). ``example``: the fixed inputs of a self-check."""
+    (or a dict for a probe that takes none that matter); keys starting with "_" are for the judge alone and
+    never enter the sandbox. ``example``: the fixed inputs of a self-check."""
 
     name: str
     function: str
@@ -121,8 +122,13 @@ class Rubric:
     parameters: dict = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
     data_files: tuple[str, ...] = ()  # names of data sets the sandbox needs read-only (e.g. "mnist")
+    # what a student's page shows of a hidden check: "result" (its name, points and whether it passed) or
+    # "message" too (the judges' messages never show a hidden expected value, but may show hidden inputs)
+    hidden_feedback: str = "result"
 
     def __post_init__(self) -> None:
+        if self.hidden_feedback not in ("result", "message"):
+            raise ValueError(f"hidden_feedback must be 'result' or 'message', not {self.hidden_feedback!r}")
         names = {p.name for p in self.probes}
         for check in self.checks:
             if check.probe not in names:

@@ -104,7 +104,8 @@ def test_keras_softmax_sum_instead_of_mean_transposed_one_hot_and_answers_copied
     assert "printed in the notes" in checks["chair_table_door_bed"].message
     assert "−log(0.382)" in checks["table_loss"].message  # table_loss is computed from those values
     hidden = checks["keras_cross_entropy_hidden"].message
-    assert "differ" in hidden and "expected" not in hidden  # a hidden check never shows the expected value
+    # the same number for every hidden batch: named as a constant, and the expected value is never shown
+    assert "a constant" in hidden and "expected" not in hidden
     assert "shape (5,)" in checks["labels_from_one_hot_hidden"].message  # the lecture's 5 labels
 
 
@@ -112,7 +113,9 @@ def test_broken_cell_and_keras2_code_cost_only_their_own_parts(tmp_path):
     result = grade_file(copy_to_class(EXAMPLES / "cy" / "softmax.ipynb", tmp_path, "cy"))
     checks = checks_by_name(result)
     assert "SyntaxError" in checks["softmax"].message and "code cell 2" in checks["softmax"].message
-    assert "is not defined" in checks["table_loss"].message
+    assert "not checked: needs table_loss, which code cell 3" in checks["table_loss"].message
+    cell3 = next(c for c in result.cells if c.index == 3)
+    assert "code cell 2" in cell3.cause and "SyntaxError" in cell3.cause  # the chain leads to the first cause
     assert "reduction='auto'" in checks["keras_cross_entropy"].message
     assert "{" not in checks["keras_cross_entropy"].message  # Keras' set of names, in varying order, is cut
     later = {"cross_entropy", "cross_entropy_hidden", "cross_entropy_zero_probabilities_hidden",

@@ -33,7 +33,8 @@ def test_claimed_convergence_and_fake_history_earn_nothing(tmp_path):
     checks = checks_by_name(result)
     assert failing(result) == {"training_step", "training_step_hidden", "solves_xor", "keras_training"}
     assert "steps of gradient descent" in checks["solves_xor"].message
-    assert "recomputed from your model's weights" in checks["keras_training"].message
+    # the printed "loss: 0.0000e+00" counts for nothing: the grader looks at the model's weights
+    assert "did not change the model's weights" in checks["keras_training"].message
     assert checks["forward_pass_hidden"].status == "passed"
 
 

@@ -35,8 +35,10 @@ def row_pairs(rng):
 
 
 def count_cases(rng):
-    return {"cases": [[rng.integers(0, 10, size=(3, 4)).astype(F32), float(rng.integers(1, 8))]
-                      for _ in range(3)]}
+    while True:  # three different counts: no constant answer can match them all
+        cases = [[rng.integers(0, 10, size=(3, 4)).astype(F32), float(rng.integers(1, 8))] for _ in range(3)]
+        if len({int(np.sum(a > t)) for a, t in cases}) == 3:
+            return {"cases": cases}
 
 
 def matrices(rng):
@@ -61,7 +63,13 @@ def lecture_row(rng):
 
 
 def lecture_count(rng):
-    return {"cases": [[small_integers(rng, (2, 2)), float(rng.integers(1, 9))]]}
+    """Three 2×2 matrices like the lecture's, with thresholds that give three different counts: no constant
+    answer can match them all."""
+    while True:
+        cases = [[small_integers(rng, (2, 2)), float(rng.integers(1, 9))] for _ in range(3)]
+        counts = {int(np.sum(a > t)) for a, t in cases}
+        if len(counts) == 3:
+            return {"cases": cases}
 
 
 def lecture_matrix(rng):
@@ -132,6 +140,10 @@ PROBES = (
                        "steps": int(rng.integers(20, 40))}, hidden=True),
 )
 
+# Tolerances. Tensor operations and derivatives: matches_reference's rtol 1e-5 / atol 1e-6, ~80 float32 ulps:
+# any correct TF or NumPy (float32 or float64) computation of these small products and sums is within a few
+# ulps of the reference. Descent: rtol 1e-4 / atol 1e-5 (judges.RTOL, ATOL), as 50 steps of float32 updates
+# accumulate rounding (a float64 NumPy loop differs from TensorFlow's float32 by ~1e-6 after 50 steps).
 CHECKS = (
     # --- Tensors (10 points) ---------------------------------------------------------------------
     Check("elementwise_product", 1, "elementwise_lecture",

@@ -12,7 +12,7 @@ import math
 import numpy as np
 from sklearn.datasets import load_iris
 
-from grader.judge.compare import difference
+from grader.judge.compare import difference, float32_rtol
 from grader.results import Curve
 from grader.errors import BrokenReference
 from grader.rubric import Evidence, Verdict, failed, passed
@@ -87,17 +87,33 @@ NORMALISE_MISTAKES = (
     ("the columns are not divided by their standard deviations", lambda x: _z(x, scale=False)),
     ("the columns are divided by their variance; divide by the standard deviation (np.std)",
      lambda x: _z(x, power=2)),
+    ("each column's mean is subtracted, but every column is divided by the one standard deviation of the whole "
+     "array: take the standard deviation per column too, np.std(inputs, axis=0)",
+     lambda x: (x - x.mean(axis=0, keepdims=True)) / x.std()),
+    ("the columns are centred on the whole array's mean: subtract each column's own mean, np.mean(inputs, axis=0)",
+     lambda x: (x - x.mean()) / x.std(axis=0, keepdims=True)),
 )
 
 
+def normalised_atol(x) -> float:
+    """An absolute tolerance any correct float32 method meets: x − mean loses about ε₃₂·|x| in float32 (a
+    TensorFlow or float32 NumPy solution), which the division by the column's s.d. magnifies; normalised
+    entries near 0 cannot be held to a relative tolerance."""
+    x = np.asarray(x, np.float64)
+    std = x.std(axis=0)
+    return max(1e-6, float(float32_rtol(1.0) * np.max(np.abs(x) / np.where(std > 0, std, 1.0))))
+
+
 def normalise(evidence: Evidence) -> Verdict:
+    """Tolerances: rtol 1e-4, and an absolute one from float32 precision at the inputs' scale
+    (``normalised_atol``): columns of magnitude 50 and s.d. 0.1 make 16 ulps worth ~1e-3 after scaling."""
     got, expected, cases = evidence.got, evidence.expected, evidence.inputs["cases"]
     if not isinstance(got, list) or len(got) != len(expected):
         return failed(f"expected one result per input matrix, got {type(got).__name__}")
     for i, (g, e, x) in enumerate(zip(got, expected, cases), start=1):
         where = f"matrix {i} of {len(cases)} ({np.shape(x)[0]}×{np.shape(x)[1]})"
-        found = difference(g.get("normalised") if isinstance(g, dict) else g, e["normalised"], 1e-4, 1e-6,
-                           evidence.hidden, check_dtype=False)
+        found = difference(g.get("normalised") if isinstance(g, dict) else g, e["normalised"], 1e-4,
+                           normalised_atol(x), evidence.hidden, check_dtype=False)
         if found:
             x = np.asarray(x, np.float64)
             for message, produce in NORMALISE_MISTAKES:
@@ -107,8 +123,9 @@ def normalise(evidence: Evidence) -> Verdict:
                     return failed(f"{where}: {message}")
             return failed(f"{where}, normalised inputs: {found.text}")
         for key, what in (("means", "column means"), ("stds", "column standard deviations")):
+            scale = float(np.max(np.abs(np.asarray(x, np.float64))))  # a float32 mean is off by ~ε·|x|
             found = difference(np.ravel(g[key]) if np.size(g[key]) == np.size(e[key]) else g[key],
-                               e[key], 1e-4, 1e-6, evidence.hidden, check_dtype=False)
+                               e[key], 1e-4, max(1e-6, float32_rtol(scale)), evidence.hidden, check_dtype=False)
             if found:
                 return failed(f"{where}, the returned {what}: {found.text} (return the statistics you "
                               "normalised with, one per column)")
@@ -318,8 +335,8 @@ def fit_configuration(evidence: Evidence) -> Verdict:
     keys = set(history)
     iterations = int(got.get("iterations", 0))
     if iterations == 0:
-        return failed("train() did not train the model it was given: its optimizer took no step. Compile and "
-                      "fit that model (do not build a new one) and return the History that fit returns")
+        return failed("train() did not train the model it was given: Keras ran no training step on it. Compile "
+                      "and fit that model (do not build a new one) and return the History that fit returns")
     loss = str(got.get("loss") or "")
     if "categorical_crossentropy" not in loss or "sparse" in loss:
         return failed(f"the model is compiled with loss={loss or None!r}: classification with one-hot targets "
@@ -364,7 +381,7 @@ def learns_iris(evidence: Evidence, tolerance: float = 0.05) -> Verdict:
     got, expected, inputs = evidence.got, evidence.expected, evidence.inputs
     if not readable(got.get("weights")):
         return failed("train() did not leave a 4-20-20-3 model whose weights the grader could read")
-    x_val, t_val = inputs["x_val"], inputs["t_val"]
+    x_val, t_val = inputs["_x_held_out"], inputs["_t_held_out"]  # flowers that never entered the sandbox
     mine, theirs = accuracy(got["weights"], x_val, t_val), accuracy(expected["weights"], x_val, t_val)
     start = accuracy(inputs["weights"], x_val, t_val)
     needed = theirs - tolerance
@@ -407,7 +424,7 @@ def early_stopping(evidence: Evidence) -> Verdict:
 # --- overfitting: L2 + dropout against neither ------------------------------------------------------------------
 def gaps(weights, inputs):
     x_tr, t_tr = inputs["x_monitor"], inputs["t_monitor"]
-    x_va, t_va = X[HELDOUT_ROWS], T[HELDOUT_ROWS]
+    x_va, t_va = inputs["_x_held_out"], inputs["_t_held_out"]  # never in the sandbox
     train, val = cross_entropy(weights, x_tr, t_tr), cross_entropy(weights, x_va, t_va)
     return {"train": train, "val": val, "gap": val - train,
             "train_acc": accuracy(weights, x_tr, t_tr), "val_acc": accuracy(weights, x_va, t_va)}
@@ -476,6 +493,12 @@ def save_and_reload(evidence: Evidence) -> Verdict:
     if not files:
         return failed(f"no .keras file was written under the path given (found {got.get('files')}): save with "
                       "model.save(path + '.keras'); Keras 3 cannot save a whole model to a path without extension")
+    from_files = got.get("from_files") if isinstance(got.get("from_files"), dict) else {}
+    if not any(difference(p, got.get("original"), 0, 1e-6, True, check_dtype=False) is None
+               for p in from_files.values()):
+        return failed(f"the grader loaded {', '.join(map(str, from_files)) or 'the files written'} with "
+                      "keras.models.load_model and got another model (or none) than the one given to "
+                      "save_and_reload: save that model itself, model.save(path + '.keras')")
     found = difference(got.get("reloaded"), got.get("original"), 0, 1e-6, evidence.hidden, check_dtype=False)
     if found:
         return failed(f"the reloaded model's predictions differ from the saved model's: {found.text}. After "

@@ -32,6 +32,9 @@ def mnist() -> dict:
             "y_test": data["y_test"].astype(np.int64),
             "x_sample": data["x_train"][:LOSS_SAMPLE].reshape(-1, 784).astype(np.float32) / 255,
             "y_sample": data["y_train"][:LOSS_SAMPLE].astype(np.int64),
+            # what a notebook's load_data() calls its test set (see datasets.for_sandbox)
+            "x_notebook_test": data["x_train"][-10_000:].reshape(-1, 784).astype(np.float32) / 255,
+            "y_notebook_test": data["y_train"][-10_000:].astype(np.int64),
         }
 
 
@@ -70,6 +73,14 @@ def sample_loss(weights, relabel) -> float:
     return cross_entropy(weights, data["x_sample"], np.asarray(relabel)[data["y_sample"]])
 
 
+def unchanged(after, before) -> bool:
+    try:
+        return all(np.array_equal(np.asarray(a, np.float32).reshape(-1), np.asarray(b, np.float32).reshape(-1))
+                   for a, b in zip(after, before))
+    except (TypeError, ValueError):
+        return False
+
+
 def finite(values) -> list:
     """A series safe for results.json (no NaN/inf) and for the plot."""
     return [float(v) if v is not None and math.isfinite(v) else None for v in values]
@@ -102,7 +113,13 @@ def preprocess_shape(evidence: Evidence) -> Verdict:
         else:
             why = f"{arr.dtype}: the network's weights are float32"
         return failed(f"preprocess() returned {why}")
-    return passed(f"preprocess() turns {n} images into a float32 array of shape ({n}, 784)")
+    pixels = np.asarray(images, np.float64).reshape(n, 784)
+    values = arr.astype(np.float64)
+    if not np.all(np.isfinite(values)) or np.ptp(values) == 0 or \
+            abs(np.corrcoef(values.ravel(), pixels.ravel())[0, 1]) < 0.99:
+        return failed(f"preprocess() returns a float32 array of shape ({n}, 784), but its values are not the images' "
+                      "pixels in order (a constant, or unrelated numbers): reshape the images themselves")
+    return passed(f"preprocess() turns {n} images into a float32 array of shape ({n}, 784), pixel by pixel")
 
 
 def preprocess_scaling(evidence: Evidence) -> Verdict:
@@ -178,6 +195,9 @@ def probabilities(evidence: Evidence) -> Verdict:
     got = got.astype(np.float64)
     if not np.all(np.isfinite(got)):
         return failed("the outputs contain NaN or inf")
+    if np.allclose(got, got[0]):  # different images and random weights never give the same probabilities
+        return failed(f"run_network gives every one of the {n} images the same outputs: they must be computed "
+                      "from x (softmax(x W + b), one row per image)")
     rows, columns = got.sum(axis=1), got.sum(axis=0)
     if np.all(got >= -1e-6) and np.allclose(rows, 1, atol=1e-4):
         return passed("every row of run_network's output is a probability vector (entries ≥ 0, sum 1)")
@@ -299,31 +319,31 @@ def training_quality(evidence: Evidence, margin: float, curves_wanted: bool) -> 
     if isinstance(mine, str):
         return failed(mine)
     (weights, _), (reference, _) = mine, theirs
-    final = weights[-1]
-    if not all(np.all(np.isfinite(v)) for v in final):
-        return failed("after training, W or b contains NaN or inf: the loss overflowed. Compute the cross "
-                      "entropy with SparseCategoricalCrossentropy on the softmax output (or clip before the "
-                      "log), and check that the loss is averaged over the batch")
-    start = inputs["start"]
-    if all(np.array_equal(np.asarray(v, np.float32), np.asarray(s, np.float32)) for v, s in zip(final, start)):
-        return failed("train() did not change W and b: it must update the existing tf.Variables "
-                      "(W.assign_sub(eta * dW) or optimizer.apply_gradients), not create new ones")
-    accuracy, reference_accuracy = test_accuracy(final, relabel), test_accuracy(reference[-1], relabel)
-    needed = reference_accuracy - margin
+    final, start = weights[-1], inputs["start"]
     curves = ()
-    if curves_wanted:
+    if curves_wanted:  # drawn for a failed training too: it shows where it went wrong
         every = inputs["iterations"] // len(weights)
-        axis = f"point k: after {every}·(k − 1) iterations (point 1: the grader's start)"
 
         def series(measure):
             return {"your train()": finite(measure(w, relabel) for w in [start] + weights),
                     "reference": finite(measure(w, relabel) for w in [start] + reference)}
 
+        x = [every * k for k in range(len(weights) + 1)]
         curves = (
-            Curve(f"Cross entropy on the 10000 test images, recomputed by the grader from the weights after "
-                  f"every {every} iterations", axis, "test cross entropy", series(test_loss), log_y=True),
-            Curve("Test accuracy recomputed by the grader", axis, "test accuracy", series(test_accuracy)),
+            Curve("Cross entropy on the 10000 test images, recomputed by the grader from the weights train() left",
+                  "iterations of train() (mini-batches)", "test cross entropy", series(test_loss), log_y=True, x=x),
+            Curve("Test accuracy, recomputed by the grader", "iterations of train() (mini-batches)",
+                  "test accuracy", series(test_accuracy), x=x),
         )
+    if not all(np.all(np.isfinite(v)) for v in final):
+        return failed("after training, W or b contains NaN or inf: the loss overflowed. Compute the cross "
+                      "entropy with SparseCategoricalCrossentropy on the softmax output (or clip before the "
+                      "log), and check that the loss is averaged over the batch", curves=curves)
+    if unchanged(final, start):
+        return failed("train() did not change W and b: not implemented yet, or it does not update the existing "
+                      "tf.Variables (W.assign_sub(eta * dW) or optimizer.apply_gradients)", curves=curves)
+    accuracy, reference_accuracy = test_accuracy(final, relabel), test_accuracy(reference[-1], relabel)
+    needed = reference_accuracy - margin
     text = (f"after {budget(inputs)} from the grader's starting weights, with the digits renamed by the grader, "
             f"your weights classify {accuracy:.1%} of the 10000 test images correctly (computed by the "
             f"grader); the reference reaches {reference_accuracy:.1%} under the same budget, "
@@ -344,6 +364,20 @@ def trained_accuracy(margin: float, curves: bool):
     return judge
 
 
+IDENTITY = np.arange(10)  # the digits as they are, not renamed
+
+
+def within(start_loss: float, end_loss: float) -> tuple[float, float]:
+    """The range a mean of honest mini-batch losses falls in, given the loss on training images at the start
+    and the end of those iterations (mini-batches are noisy samples of it; generous on both sides)."""
+    return 0.6 * min(start_loss, end_loss) - 0.05, 1.4 * max(start_loss, end_loss) + 0.05
+
+
+def inside(mean: float, start_loss: float, end_loss: float) -> bool:
+    low, high = within(start_loss, end_loss)
+    return low <= mean <= high
+
+
 def loss_history(evidence: Evidence) -> Verdict:
     """The reported history is plotted; it scores only if it agrees with the grader's recomputation."""
     inputs = evidence.inputs
@@ -355,16 +389,19 @@ def loss_history(evidence: Evidence) -> Verdict:
     every = inputs["iterations"] // len(weights)
     reported = [v for h in histories if isinstance(h, list) for v in h][: inputs["iterations"]]
     ref_reported = [v for h in reference_histories for v in h]
-    curves = (Curve("Loss per iteration as reported by train() (self-reported; scored only as far as it "
-                    "agrees with the grader's recomputation)", "iteration", "cross entropy of the mini-batch",
-                    {"your history (self-reported)": finite(reported),
-                     "reference history": finite(ref_reported)}, log_y=True),)
+    curves = (Curve("Loss per iteration, as train() returned it", "iterations of train() (mini-batches)",
+                    "cross entropy of the mini-batch", {"your history": finite(reported),
+                                                        "reference history": finite(ref_reported)},
+                    log_y=True, reported=True),)
     odd = next((h for h in histories if not isinstance(h, list)), None) if histories else "nothing"
     if odd is not None or len(histories) != len(weights):
         return failed(f"train() returned {odd if isinstance(odd, str) else 'something else'}: it must return "
                       "the list of its losses, one float per iteration, so that they can be plotted",
                       curves=curves)
     before = [inputs["start"]] + weights[:-1]
+    if all(unchanged(w1, w0) for w0, w1 in zip(before, weights)):
+        return failed("train() did not change W and b, so its losses are not those of a training: it must update "
+                      "the existing tf.Variables (W.assign_sub(eta * dW)) in each iteration", curves=curves)
     for part, (history, w0, w1) in enumerate(zip(histories, before, weights), start=1):
         if len(history) != every:
             return failed(f"train() was asked for {every} iterations and reported {len(history)} losses: loop "
@@ -376,13 +413,22 @@ def loss_history(evidence: Evidence) -> Verdict:
                           curves=curves)
         start_loss, end_loss = sample_loss(w0, relabel), sample_loss(w1, relabel)
         mean = float(np.mean(history))
-        low, high = 0.6 * min(start_loss, end_loss) - 0.05, 1.4 * max(start_loss, end_loss) + 0.05
+        low, high = within(start_loss, end_loss)
+        if not low <= mean <= high and inside(mean, sample_loss(w0, IDENTITY), sample_loss(w1, IDENTITY)):
+            return failed(f"iterations {(part - 1) * every + 1}–{part * every}: the losses train() reported are "
+                          "those of the true digits, not of the labels it was given (the grader renames the "
+                          "digits): train must learn from its x and labels arguments, not from the notebook's "
+                          "x_train and train_labels", curves=curves)
         if not low <= mean <= high:
             text = (f"iterations {(part - 1) * every + 1}–{part * every}: the losses train() reported average "
-                    f"{mean:.4g}, but the cross entropy the grader recomputed from your weights went from "
-                    f"{start_loss:.3f} to {end_loss:.3f}")
+                    f"{mean:.4g}, but the cross entropy the grader recomputed from your weights on the training "
+                    f"images went from {start_loss:.3f} to {end_loss:.3f}")
             if mean > high and low <= mean / inputs["batch_size"] <= high:
                 text += ": the reported loss is summed over the batch; report the mean (tf.reduce_mean)"
+            elif mean < low:
+                text += (": losses that much lower than on the training data come from fitting the same few "
+                         "images again and again. Does train() draw a new random mini-batch (batch_size random "
+                         "rows of x and labels) in every iteration?")
             else:
                 text += ": report the mean cross entropy of each mini-batch, as calc_loss returns it"
             return failed(text, curves=curves)
@@ -405,7 +451,15 @@ def accuracy_mistakes():
         return produce
 
     n = lambda ev: len(ev.inputs["labels"])  # noqa: E731
+
+    def on_the_test_set(ev):  # the notebook's x_test / test_labels instead of the arguments
+        data = mnist()
+        predicted = np.argmax(logits(ev.inputs["weights"], data["x_notebook_test"]), axis=1)
+        return np.array([np.mean(predicted == data["y_notebook_test"])])
+
     return (
+        ("accuracy() ignores its arguments x and labels: its value is the accuracy on the notebook's own test "
+         "images (x_test, test_labels). Compute it from the x and labels it is given", on_the_test_set),
         ("accuracy() counts right, but its predictions come from a run_network without the bias "
          "(see forward_pass)", network(bias=0)),
         ("accuracy() counts right, but its predictions come from a softmax over axis 0, across the images "

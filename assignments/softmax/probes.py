@@ -124,20 +124,20 @@ def call_watching_softmaxes(ns, fn, argument):
             undo()
 
 
-def softmax_ops(ns, shape):
+def softmax_ops(ns, y):
     """The TensorFlow operations softmax(y) is built from, traced once with tf.function; when it cannot
-    be traced (NumPy code, .numpy() calls), which ready-made softmax functions a call of it uses."""
+    be traced (NumPy code, .numpy() calls), which ready-made softmax functions a call of it uses. And its
+    output on ``y``, called as written, watched: what it computes is part of the evidence."""
     fn = require(ns, "softmax")
     try:
-        concrete = tf.function(fn).get_concrete_function(tf.TensorSpec(shape, tf.float32))
-    except Exception:
-        try:
-            result, called = call_watching_softmaxes(ns, fn, tf.zeros(shape))
-        except Exception as exc:
-            raise ProbeError(f"softmax(y) raised {type(exc).__name__} on y of shape {tuple(shape)}") from exc
-        if result is None:
-            raise unfinished("softmax", "returned")
-        return {"traced": False, "ops": [], "library_calls": called}
-    if concrete.structured_outputs is None:
+        output, called = call_watching_softmaxes(ns, fn, tf.constant(y))
+    except Exception as exc:
+        raise ProbeError(f"softmax(y) raised {type(exc).__name__} on y of shape {tuple(np.shape(y))}") from exc
+    if output is None:
         raise unfinished("softmax", "returned")
-    return {"traced": True, "ops": sorted({op.type for op in concrete.graph.get_operations()})}
+    try:
+        concrete = tf.function(fn).get_concrete_function(tf.TensorSpec(np.shape(y), tf.float32))
+    except Exception:
+        return {"traced": False, "ops": [], "library_calls": called, "output": to_numpy(output)}
+    return {"traced": True, "ops": sorted({op.type for op in concrete.graph.get_operations()}),
+            "library_calls": called, "output": to_numpy(output)}

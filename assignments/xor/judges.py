@@ -6,6 +6,8 @@ from what the submission says about itself.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from grader.judge.compare import difference
@@ -47,27 +49,79 @@ def descend(weights, eta, steps, sign=-1.0):
     return path
 
 
+# --- declared shapes ---------------------------------------------------------------------------------
+EXPECTED_SHAPES = {"W1": (2, 2), "b1": (1, 2), "W2": (2, 1), "b2": (1, 1)}
+
+
+def shapes(evidence: Evidence) -> Verdict:
+    """Each variable's declared shape and dtype, named one by one; a bias of shape (k,) for (1, k) defines
+    the same network (it broadcasts the same way) and is accepted."""
+    got = evidence.got if isinstance(evidence.got, dict) else {}
+    problems, accepted = [], []
+    for name, want in EXPECTED_SHAPES.items():
+        entry = got.get(name) if isinstance(got.get(name), dict) else {}
+        shape = tuple(int(n) for n in entry.get("shape", []) if isinstance(n, (int, np.integer)))
+        dtype = entry.get("dtype")
+        if shape != want:
+            if name.startswith("b") and shape == want[1:]:
+                accepted.append(f"{name} {shape} (broadcasts like {want})")
+            elif shape == want[::-1]:
+                problems.append(f"{name} has shape {shape}, expected {want}: transposed — {name} is "
+                                f"({'inputs' if name == 'W1' else 'hidden'}, {'hidden' if name == 'W1' else 'outputs'})"
+                                if name.startswith("W") else f"{name} has shape {shape}, expected {want}")
+            else:
+                problems.append(f"{name} has shape {shape}, expected {want}")
+        if dtype != "float32":
+            problems.append(f"{name} is {dtype}, expected float32 (tf.random.truncated_normal gives float32)")
+    if problems:
+        return failed("; ".join(problems))
+    note = f" ({', '.join(accepted)})" if accepted else ""
+    return passed(f"W1, b1, W2, b2 are float32 tf.Variables of the 2-2-1 network's shapes{note}")
+
+
 # --- forward pass --------------------------------------------------------------------------------
+def relu(z):
+    return np.maximum(z, 0.0)
+
+
+ACTIVATIONS = {"sigmoid": sigmoid, "tanh": np.tanh, "relu": relu, "no activation": lambda z: z}
+
+
+def network_variants():
+    """Every network a plausible slip gives: other activations, a missing bias, W1 transposed; with the
+    words that name what differs from the lecture's h1 = sigmoid(x W1 + b1), y = sigmoid(h1 W2 + b2)."""
+    found = []
+    for hidden, output in itertools.product(ACTIVATIONS, ACTIVATIONS):
+        for keep_b1, keep_b2, transpose in itertools.product((True, False), repeat=3):
+            slips = []
+            if not keep_b1 and not keep_b2:
+                slips.append("the biases are missing")
+            elif not keep_b1 or not keep_b2:
+                slips.append(f"{'b1' if not keep_b1 else 'b2'} is missing (h1 = sigmoid(x W1 + b1), "
+                             "y = sigmoid(h1 W2 + b2))")
+            if transpose:
+                slips.append("W1 is used transposed (with one example per row the product is tf.matmul(x, W1), "
+                             "where W1[i, j] connects input i to hidden node j)")
+            if hidden != "sigmoid":
+                slips.append(f"the hidden layer uses {hidden} where the lecture's network uses the logistic sigmoid"
+                             if hidden != "no activation" else "the hidden layer has no sigmoid")
+            if output != "sigmoid":
+                slips.append(f"the output layer uses {output}: y = sigmoid(h1 W2 + b2)"
+                             if output != "no activation" else "the output layer has no sigmoid: y = sigmoid(h1 W2 + b2)")
+            if slips:
+                found.append((len(slips), "; ".join(slips), hidden, output, keep_b1, keep_b2, transpose))
+    return sorted(found, key=lambda item: item[0])  # the simplest explanation first
+
+
 def forward_mistakes():
-    def variant(**kwargs):
-        return lambda ev: forward(ev.inputs["weights"], ev.inputs["inputs"], **kwargs)
+    def produce(hidden, output, keep_b1, keep_b2, transpose):
+        def variant(ev):
+            w1, b1, w2, b2 = (np.asarray(w, np.float64) for w in ev.inputs["weights"])
+            weights = [w1.T if transpose else w1, b1 * keep_b1, w2, b2 * keep_b2]
+            return forward(weights, ev.inputs["inputs"], hidden=ACTIVATIONS[hidden], output=ACTIVATIONS[output])
+        return variant
 
-    def no_bias(ev):
-        w1, b1, w2, b2 = ev.inputs["weights"]
-        return forward([w1, 0 * b1, w2, 0 * b2], ev.inputs["inputs"])
-
-    def transposed(ev):
-        w1, b1, w2, b2 = ev.inputs["weights"]
-        return forward([w1.T, b1, w2, b2], ev.inputs["inputs"])
-
-    return (
-        ("the biases are missing: h1 = sigmoid(x @ W1 + b1), y = sigmoid(h1 @ W2 + b2)", no_bias),
-        ("W1 is used transposed: with one example per row the product is tf.matmul(x, W1), where W1[i, j] "
-         "connects input i to hidden node j", transposed),
-        ("the output layer has no sigmoid: y = sigmoid(h1 @ W2 + b2)", variant(output=lambda z: z)),
-        ("the hidden layer has no sigmoid", variant(hidden=lambda z: z)),
-        ("the hidden layer uses tanh; the lecture's network uses the logistic sigmoid", variant(hidden=np.tanh)),
-    )
+    return tuple((message, produce(*options)) for _, message, *options in network_variants())
 
 
 # --- loss ----------------------------------------------------------------------------------------
@@ -88,12 +142,24 @@ def loss_mistakes():
     )
 
 
+def unchanged(snapshot, weights) -> bool:
+    try:
+        return all(np.array_equal(np.asarray(a, np.float32).reshape(-1), np.asarray(b, np.float32).reshape(-1))
+                   for a, b in zip(snapshot, weights))
+    except (TypeError, ValueError):
+        return False
+
+
 # --- training trajectory -------------------------------------------------------------------------
 def trajectory(evidence: Evidence) -> Verdict:
     got, expected = evidence.got, evidence.expected
     weights, eta, steps = (evidence.inputs[k] for k in ("weights", "eta", "steps"))
     if not isinstance(got, list) or len(got) != len(expected):
         return failed(f"expected the weights after each of {steps} steps")
+    if all(unchanged(snapshot, weights) for snapshot in got):
+        return failed(f"train_step({eta:g}) did not change W1, b1, W2, b2 in {steps} calls: not implemented yet, or "
+                      "it updates copies (W1 = W1 - ..., which makes a new tensor) instead of the variables "
+                      "(W1.assign(W1 - eta * dW1))")
     for step, (g, e) in enumerate(zip(got, expected), start=1):
         found = difference(g, e, 1e-4, 1e-6, evidence.hidden, check_dtype=False)
         if found is None:
@@ -120,27 +186,30 @@ def solved(weights) -> bool:
 
 def convergence(evidence: Evidence) -> Verdict:
     runs, reference = evidence.got, evidence.expected
-    every = evidence.inputs["every"]
+    every, eta, steps = evidence.inputs["every"], evidence.inputs["eta"], evidence.inputs["steps"]
     if not isinstance(runs, list) or len(runs) != len(reference) or any(not r for r in runs):
         return failed("the training runs did not produce weights")
-    eta = evidence.inputs["eta"]
+    curves = (Curve(f"XOR training from {len(runs)} random starts (L recomputed by the grader from your weights)",
+                    "training steps (calls of train_step)", "L = ‖y − t‖²",
+                    {f"start {i + 1}{' (solved)' if solved(run[-1]) else ''}": [sum_squared_loss(w) for w in run]
+                     for i, run in enumerate(runs)}, log_y=True,
+                    x=[every * (k + 1) for k in range(len(runs[0]))]),)
     for i, (run, start) in enumerate(zip(runs, evidence.inputs["starts"]), start=1):
         # every snapshot must be `every` gradient-descent steps on from the one before, as the grader
         # computes them: weights that jump to a known solution do not count as training
         for k, (before, after) in enumerate(zip([start] + run[:-1], run), start=1):
             if not all(np.allclose(np.asarray(a, np.float64), b, rtol=1e-2, atol=1e-3)
                        for a, b in zip(after, descend(before, eta, every)[-1])):
+                if k == 1 and unchanged(after, start):
+                    return failed(f"train_step({eta:g}) did not change the weights: not implemented yet, or it "
+                                  "updates copies instead of the tf.Variables", curves=curves)
                 return failed(f"from start {i}, the weights after {k * every} steps are not {every} steps of "
                               "gradient descent on L = ‖y − t‖² from those before them: train_step must update "
-                              "W1, b1, W2, b2 by −eta·dL/dW")
+                              "W1, b1, W2, b2 by −eta·dL/dW", curves=curves)
     mine = sum(solved(run[-1]) for run in runs)
     theirs = sum(solved(run[-1]) for run in reference)
     needed = max(1, theirs - 1)
-    curves = (Curve(f"XOR training from {len(runs)} random starts (loss recomputed by the grader)",
-                    f"step (×{every})", "L = ‖y − t‖²",
-                    {f"start {i + 1}{' ✓' if solved(run[-1]) else ''}": [sum_squared_loss(w) for w in run]
-                     for i, run in enumerate(runs)}, log_y=True),)
-    budget = f"{evidence.inputs['steps']} steps of η = {evidence.inputs['eta']:g}"
+    budget = f"{steps} steps of η = {eta:g}"
     text = (f"training solved XOR from {mine} of {len(runs)} random starts in {budget} (every output within "
             f"{SOLVED_MARGIN} of its target, checked by the grader); the reference solves {theirs}, "
             f"{needed} needed")
@@ -149,17 +218,19 @@ def convergence(evidence: Evidence) -> Verdict:
 
 # --- Keras -------------------------------------------------------------------------------------------
 def keras_forward(evidence: Evidence) -> Verdict:
+    """Judged on what the model computes with the grader's weights; what its layers say about themselves
+    only helps to name a difference."""
     got, expected = evidence.got, evidence.expected
     layers = got.get("layers", []) if isinstance(got, dict) else []
-    shape = [(l.get("type"), l.get("units"), l.get("activation")) for l in layers]
-    want = [(l["type"], l["units"], l["activation"]) for l in expected["layers"]]
-    if shape != want:
-        return failed(f"build_model() has layers {shape}; the lecture's network is two Dense layers "
-                      f"with 2 and 1 units and sigmoid activations")
-    found = difference(got.get("outputs"), expected["outputs"], 1e-5, 1e-6, evidence.hidden)
-    if found:
-        return failed(f"outputs with the grader's weights: {found.text}")
-    return passed("two sigmoid Dense layers (2 and 1 units) with the grader's weights match the reference")
+    found = difference(got.get("outputs") if isinstance(got, dict) else None, expected["outputs"], 1e-5, 1e-6,
+                       evidence.hidden)
+    if found is None:
+        return passed("with the grader's weights the model's outputs match the 2-2-1 sigmoid network's")
+    activations = [l.get("activation") for l in layers if l.get("activation") not in (None, "linear")]
+    named = [a for a in activations if a != "sigmoid"]
+    why = (f" (its layers use {', '.join(named)}; the lecture's network uses sigmoid in both)" if named else
+           " (the lecture's network: Dense(2, sigmoid) then Dense(1, sigmoid))")
+    return failed(f"outputs with the grader's weights: {found.text}{why}")
 
 
 def mse(keras_weights) -> float:
@@ -173,14 +244,17 @@ def keras_training(evidence: Evidence) -> Verdict:
     except (KeyError, ValueError, TypeError):
         return failed("train_model did not leave a 2-2-1 model with weights the grader could read")
     start, theirs = mse(evidence.inputs["weights"]), mse(expected["weights"])
-    curves = (Curve("Keras fit (as reported by history.history['loss'])", "epoch", "mean squared error",
+    curves = (Curve("Keras fit: history.history['loss']", "epochs", "mean squared error",
                     {"your history": got.get("reported_loss", []),
-                     "reference history": expected["reported_loss"]}),)
+                     "reference history": expected["reported_loss"]}, reported=True),)
     text = (f"after {evidence.inputs['epochs']} epochs from the grader's starting weights the mean squared "
             f"error, recomputed from your model's weights, went from {start:.4f} to {mine:.4f} "
             f"(reference: {theirs:.4f})")
     close = all(np.allclose(np.asarray(a, np.float64), b, rtol=1e-3, atol=1e-4)
                 for a, b in zip(got["weights"], expected["weights"]))
+    if unchanged(got["weights"], evidence.inputs["weights"]):
+        return failed(f"train_model(model, {evidence.inputs['epochs']}) did not change the model's weights: not "
+                      "implemented yet, or it trained another model than the one it was given", curves=curves)
     if mine <= theirs * 1.02 + 1e-4 and close:
         return passed(text, curves)
     if mine <= theirs * 1.02 + 1e-4:

@@ -40,6 +40,7 @@ def show(value: Any) -> str:
 class Difference:
     where: str
     text: str
+    constant: bool = False  # the values are all the same: nothing was computed from the inputs
 
 
 def difference(got: Any, expected: Any, rtol: float, atol: float, hidden: bool,
@@ -105,6 +106,9 @@ def _array_difference(got, expected, rtol, atol, hidden, label, where, check_dty
         return Difference(where, f"{label}contains NaN or inf (numerical overflow?)")
     if _close(arr, exp, rtol, atol):
         return None
+    if arr.size > 1 and np.all(arr == arr.flat[0]) and not np.allclose(exp, exp.flat[0]):
+        return Difference(where, f"{label}every value is {arr.flat[0]:.4g}: a constant, not computed from the "
+                                 "inputs (not implemented yet?)", constant=True)
     bad = ~np.isclose(arr, exp, rtol=rtol, atol=atol, equal_nan=True)
     error = float(np.max(np.abs(arr - exp)[bad])) if bad.any() else 0.0
     text = f"{label}{int(bad.sum())} of {exp.size} values differ (largest error {error:.3g})"
@@ -118,24 +122,38 @@ def _close(a, b, rtol, atol) -> bool:
                             rtol=rtol, atol=atol, equal_nan=True))
 
 
+EPS32 = float(np.finfo(np.float32).eps)  # 1.19e-7: float32's relative spacing
+
+
+def float32_rtol(magnitude: float, ulps: float = 16) -> float:
+    """A relative tolerance that any correct float32 method meets when its inputs are of ``magnitude``:
+    rounding an input of that size moves a result like exp(y − c) by about |y|·ε relatively, whatever
+    the method (max subtraction, log-sum-exp, a library call), so correct methods differ by a few ulps of it."""
+    return ulps * EPS32 * max(1.0, magnitude)
+
+
 def matches_reference(rtol: float = 1e-5, atol: float = 1e-6, what: str = "the result",
-                      mistakes: tuple[Mistake, ...] = (), check_dtype: bool = True):
+                      mistakes: tuple[Mistake, ...] = (), check_dtype: bool = True,
+                      magnitude: Callable[[Evidence], float] | None = None):
     """Judge: the observation equals the reference's within tolerance.
 
     ``mistakes`` pairs a message with a function computing what a known mistake would have produced;
-    when the student's value matches one of them, the check names the mistake.
+    when the student's value matches one of them, the check names the mistake. ``magnitude``: the scale
+    of the inputs that float32 rounding works at; the relative tolerance is then at least
+    ``float32_rtol(magnitude)``.
     """
 
     def judge(evidence: Evidence) -> Verdict:
         got, expected = evidence.got, evidence.expected
         if isinstance(expected, list) and len(expected) == 1 and isinstance(got, list) and len(got) == 1:
             got, expected = got[0], expected[0]  # a single case: no "[0]" in the message
-        found = difference(got, expected, rtol, atol, evidence.hidden, check_dtype=check_dtype)
+        tolerance = max(rtol, float32_rtol(magnitude(evidence))) if magnitude else rtol
+        found = difference(got, expected, tolerance, atol, evidence.hidden, check_dtype=check_dtype)
         if found is None:
             return passed(f"{what} matches the reference")
-        for message, produce in mistakes:
+        for message, produce in mistakes:  # a named mistake explains more than "a constant"
             try:
-                if difference(evidence.got, produce(evidence), rtol, atol, True, check_dtype=False) is None:
+                if difference(evidence.got, produce(evidence), tolerance, atol, True, check_dtype=False) is None:
                     return failed(f"{what}: {message}")
             except Exception:
                 continue

@@ -51,7 +51,12 @@ HINTS = (
          "(or write `tf.keras.regularizers.l2`)."),
     Hint("TypeError", r"unsupported operand type\(s\) for .*'NoneType'",
          "A gradient came back as None: the value was computed outside the `with tf.GradientTape()` block, "
-         "or you differentiated with respect to a tf.constant without `tape.watch(x)`."),
+         "or with respect to something the tape does not watch. Writing `x = x - eta * dydx` does that: x "
+         "becomes a plain tensor and the next step's gradient is None. Update the variable in place, "
+         "`x.assign(x - eta * dydx)` (or `x.assign_sub(eta * dydx)`); a tf.constant needs `tape.watch(x)`."),
+    Hint("*", r"attr 'T' of bool is not in the list of allowed values|cannot compute Sum as input .* bool",
+         "tf.reduce_sum cannot add booleans: `a > threshold` gives True/False values. Cast them to numbers "
+         "first, `tf.reduce_sum(tf.cast(a > threshold, tf.int32))`."),
     Hint("AttributeError", r"object has no attribute 'assign",
          "Only a `tf.Variable` can be updated with `.assign(...)`: create it with `tf.Variable(...)`, "
          "not `tf.constant(...)`."),
@@ -62,8 +67,8 @@ HINTS = (
          "The shapes do not fit a matrix product: for `tf.matmul(a, b)` the columns of a must equal the rows "
          "of b. With one example per row, x has shape (n, inputs) and W1 has shape (inputs, hidden)."),
     Hint("*", r"(Incompatible shapes|are incompatible|not broadcastable)",
-         "Two shapes could not be broadcast together: print `.shape` of both operands. Labels of shape (4,) "
-         "against outputs of shape (4, 1) is the classic case: make the labels (4, 1)."),
+         "Two shapes could not be broadcast together: print the `.shape` of both operands. Broadcasting lines "
+         "shapes up from the right; a column of shape (n, 1) and a vector of shape (n,) are not the same."),
     Hint("*", r"must have rank \(ndim\) `target.ndim - 1`|expected .* to have rank",
          "SparseCategoricalCrossentropy expects integer class labels of shape (n,), not one-hot rows: pass "
          "the labels themselves (or use CategoricalCrossentropy for one-hot targets)."),

@@ -11,6 +11,8 @@ from ..notebook import cell_label
 from ..rubric import ANY_BEHAVIOUR, Check, Evidence, Rubric
 from ..results import CellReport, Curve, SubmissionResult, TestResult
 from ..sandbox.runner import Observation, RunRecord
+from .causes import Causes, explain_cell_error, explain_probe_error
+from .concerns import cell_of, names_for
 from .hints import hint_for
 
 STATUS_OF_RUN = {"completed": "graded", "timeout": "timeout", "crashed": "crashed"}
@@ -18,15 +20,28 @@ STATUS_OF_RUN = {"completed": "graded", "timeout": "timeout", "crashed": "crashe
 
 def judge_submission(rubric: Rubric, checks: list[Check], record: RunRecord, reference: RunRecord,
                      inputs: dict[str, dict], *, student: str, path: str,
-                     notes: list[str] = (), cell_order: list[int] = ()) -> SubmissionResult:
+                     notes: list[str] = (), cell_order: list[int] = (),
+                     sources: dict[int, str] | None = None, probes_source: str = "",
+                     template_names: frozenset[str] = frozenset()) -> SubmissionResult:
     position = {index: i for i, index in enumerate(cell_order)}
     ordered = sorted(record.cells.values(), key=lambda c: (position.get(c.index, len(position)), c.index))
     cells = [cell_report(c) for c in ordered]
-    tests, curves = [], []
-    for check in checks:
-        test, check_curves = judge_check(check, record, reference, inputs.get(check.probe, {}), cells)
-        tests.append(test)
-        curves.extend(check_curves)
+    causes = Causes(cells, dict(sources or {}))
+    for cell in cells:
+        cell.cause = explain_cell_error(cell, causes)
+        if cell.cause:
+            cell.hint = ""  # the hint belongs to the cell where it went wrong
+    judged: dict[str, tuple[TestResult, list[Curve]]] = {}
+    functions = {p.name: p.function for p in rubric.probes}
+    # public checks first, so that a hidden check meeting the same cause can point to the public one
+    for check in sorted(checks, key=lambda c: c.hidden):
+        names = names_for(probes_source, functions[check.probe], inputs.get(check.probe, {}))
+        test, check_curves = judge_check(check, record, reference, inputs.get(check.probe, {}), causes, names)
+        test.cell = cell_of(names & template_names if template_names else names, causes.sources)
+        test.private = check.hidden and rubric.hidden_feedback == "result"
+        judged[check.name] = test, check_curves
+    tests = [judged[check.name][0] for check in checks]
+    curves = [curve for check in checks for curve in judged[check.name][1]]
     tests = credit_self_descriptions(rubric, checks, tests)
     score = round(sum(t.score for t in tests), 2)
     max_score = round(sum(t.max_score for t in tests), 2)
@@ -41,7 +56,7 @@ def judge_submission(rubric: Rubric, checks: list[Check], record: RunRecord, ref
 
 
 def judge_check(check: Check, record: RunRecord, reference: RunRecord, inputs: dict,
-                cells: list[CellReport]) -> tuple[TestResult, list[Curve]]:
+                causes: Causes, names: set[str] = frozenset()) -> tuple[TestResult, list[Curve]]:
     expected = reference.observations.get(check.probe)
     if expected is None or not expected.ok:
         detail = expected.error.get("message") if expected and expected.error else "not observed"
@@ -57,7 +72,9 @@ def judge_check(check: Check, record: RunRecord, reference: RunRecord, inputs: d
     if observed is None:
         return result("error", 0.0, not_observed(record)), []
     if not observed.ok:
-        return result("error", 0.0, probe_failure(observed, cells)), []
+        message, hint, _ = explain_probe_error(check.name, check.hint, observed.error or {}, causes, check.hidden,
+                                             names)
+        return dataclasses.replace(result("error", 0.0, message), hint=hint), []
     try:
         verdict = check.judge(Evidence(observed, expected, inputs, check.hidden))
     except (DataSetMissing, BrokenReference):
@@ -66,7 +83,8 @@ def judge_check(check: Check, record: RunRecord, reference: RunRecord, inputs: d
         return result("failed", 0.0, f"the observed value could not be judged ({type(exc).__name__}: "
                                      f"{exc}); does it have the type the template asks for?"), []
     status = "passed" if verdict.passed else "failed"
-    return result(status, min(1.0, max(0.0, verdict.fraction)), verdict.message), list(verdict.curves)
+    curves = [dataclasses.replace(c, check=check.name) for c in verdict.curves]
+    return result(status, min(1.0, max(0.0, verdict.fraction)), verdict.message), curves
 
 
 def credit_self_descriptions(rubric: Rubric, checks: list[Check], tests: list[TestResult]) -> list[TestResult]:
@@ -91,19 +109,6 @@ def not_observed(record: RunRecord) -> str:
     if record.incidents:
         return "not observed: " + record.incidents[-1].message
     return "not observed: the submission's process ended before this check could run"
-
-
-def probe_failure(observed: Observation, cells: list[CellReport]) -> str:
-    error = observed.error or {}
-    kind, message = error.get("type", "Error"), error.get("message", "")
-    text = message if kind in ("ProbeError", "Timeout", "ProcessDied") else f"{kind}: {message}"
-    missing = re.search(r"name '(\w+)' is not defined|(\w+) is not defined", message)
-    failing = [c for c in cells if c.status != "ok"]
-    if missing and failing:
-        text += f" ({failing[0].label} failed with {failing[0].error_type or failing[0].status}; " \
-                "fix it first, the cells after it depend on it)"
-    hint = "" if kind == "ProbeError" else hint_for(error)  # a probe's own message is already specific
-    return f"{text}. Hint: {hint}" if hint else text
 
 
 def cell_report(cell) -> CellReport:

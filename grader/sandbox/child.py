@@ -220,7 +220,10 @@ def call_each(namespace: dict, function: str, cases: list, tensors: bool = True)
     results = []
     for args in cases:
         args = [tf.constant(a) if tensors and isinstance(a, np.ndarray) else a for a in args]
-        results.append(to_numpy(fn(*args)))
+        value = fn(*args)
+        if value is None:
+            raise ProbeError(f"{function}() returned None: not implemented yet (is its # TODO still there?)")
+        results.append(to_numpy(value))
     return results
 
 

@@ -18,7 +18,7 @@ def write(run: GradingRun, out: Path) -> Path:
     writer = csv.writer(handle)
     writer.writerow(COLUMNS)
     for sub in run.submissions:
-        writer.writerow([_cell(getattr(sub, column)) for column in COLUMNS])
+        writer.writerow([_cell("" if getattr(sub, column) is None else getattr(sub, column)) for column in COLUMNS])
     atomic_write(path, handle.getvalue())
     return path
 

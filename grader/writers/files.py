@@ -67,5 +67,9 @@ class ReportNames:
         """The submission page, relative to the report folder."""
         return f"pages/{self.stems[student]}/{slug(assignment)}.html"
 
+    def feedback(self, student: str, assignment: str) -> str:
+        """The page to hand back to the student (their folder can be sent as it is)."""
+        return f"feedback/{self.stems[student]}/{slug(assignment)}.html"
+
     def gradescope(self, student: str) -> str:
         return f"gradescope/{self.stems[student]}.json"

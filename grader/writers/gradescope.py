@@ -18,6 +18,11 @@ VISIBILITY = {"public": "visible", "hidden": "after_published"}
 
 
 def tests_of(sub: SubmissionResult, number: int) -> list[dict]:
+    if sub.status == "ungraded":  # no score: not a zero, a note that grading failed
+        return [{"name": f"{sub.assignment}: not graded", "number": str(number), "score": 0.0, "max_score": 0.0,
+                 "status": "failed", "visibility": "visible",
+                 "output": "Grading failed for this assignment, and it is not your doing: the grader could not run "
+                           f"({sub.message}). Your instructor has been told and will grade it again."}]
     if not sub.tests:  # unreadable, unknown assignment, harness error: one line saying so
         return [{"name": f"{sub.assignment}: submission", "number": str(number), "score": 0.0,
                  "max_score": sub.max_score, "status": "failed", "output": sub.message, "visibility": "visible"}]
@@ -32,9 +37,10 @@ def tests_of(sub: SubmissionResult, number: int) -> list[dict]:
 def results_for(run: GradingRun, student: str) -> dict:
     subs = [s for s in run.submissions if s.student == student]
     tests = [t for number, sub in enumerate(subs, start=1) for t in tests_of(sub, number)]
-    summary = "\n".join(f"{s.assignment}: {s.score:g}/{s.max_score:g} ({s.status}; {s.message})" for s in subs)
+    summary = "\n".join(f"{s.assignment}: " + ("not graded" if s.score is None else f"{s.score:g}/{s.max_score:g}")
+                        + f" ({s.status}; {s.message})" for s in subs)
     return {
-        "score": round(sum(s.score for s in subs), 4),
+        "score": round(sum(s.score for s in subs if s.score is not None), 4),
         "execution_time": round(sum(s.duration_s for s in subs), 3),
         "output": f"{summary}\n\nGraded by nn-grader {run.grader_version}, TensorFlow {run.tensorflow_version}, "
                   f"Keras {run.keras_version}.",

@@ -28,7 +28,8 @@ def write_pages(run: GradingRun, out: Path, names: ReportNames) -> tuple[list[Pa
                 continue  # an unchanged result: its plots need not be drawn again
             images = [plots.curve_image(c) for c in sub.curves]
             atomic_write(path, stamp + ENVIRONMENT.get_template("submission.html.j2").render(
-                run=run, sub=sub, images=images, index="../../index.html"))
+                run=run, sub=sub, images=images, index="../../index.html",
+                student_page="../../" + names.feedback(sub.student, sub.assignment)))
             written.append(path)
         except Exception as exc:  # this page only: every other file is still written
             failures[position] = f"its report page could not be written: {type(exc).__name__}: {str(exc)[:200]}"
@@ -38,7 +39,8 @@ def write_pages(run: GradingRun, out: Path, names: ReportNames) -> tuple[list[Pa
 def write_index(run: GradingRun, out: Path, names: ReportNames) -> Path:
     index = out / "index.html"
     atomic_write(index, ENVIRONMENT.get_template("index.html.j2").render(
-        run=run, page=lambda sub: names.page(sub.student, sub.assignment), pass_rates=pass_rates(run),
+        run=run, page=lambda sub: names.page(sub.student, sub.assignment),
+        student_page=lambda sub: names.feedback(sub.student, sub.assignment), pass_rates=pass_rates(run),
         distribution=plots.score_distribution(run),
         protections=sorted({(s.protections.get("method", "?"), tuple(s.protections.get("notes", [])))
                             for s in run.submissions if s.protections})))

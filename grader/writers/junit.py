@@ -28,6 +28,10 @@ def write(run: GradingRun, out: Path) -> Path:
         for name, value in (("status", sub.status), ("score", sub.score), ("max_score", sub.max_score),
                             ("seed", run.seed), ("tensorflow_version", run.tensorflow_version)):
             ET.SubElement(properties, "property", name=name, value=xml_text(value))
+        if sub.status == "ungraded":
+            case = ET.SubElement(suite, "testcase", classname=xml_text(f"{sub.assignment}.{sub.student}"),
+                                 name="not graded")
+            ET.SubElement(case, "skipped", message=xml_text(sub.message))
         if sub.status == "error":
             case = ET.SubElement(suite, "testcase", classname=xml_text(f"{sub.assignment}.{sub.student}"),
                                  name="submission")

@@ -102,7 +102,7 @@ def score_distribution(run: GradingRun) -> str | None:
 def _score_distribution(run: GradingRun) -> str | None:
     by_assignment: dict[str, list[float]] = defaultdict(list)
     for sub in run.submissions:
-        if sub.max_score:
+        if sub.max_score and sub.score is not None:  # an ungraded submission has no score to count
             by_assignment[sub.assignment].append(100.0 * sub.score / sub.max_score)
     if not by_assignment:
         return None

@@ -32,7 +32,8 @@ def check_table(sub: SubmissionResult) -> str:
             if cell.hint:
                 lines += textwrap.wrap("hint: " + cell.hint, width, initial_indent="  ", subsequent_indent="  ")
     passed = sum(t.status == "passed" for t in sub.tests)
-    lines.append(f"\n{passed}/{len(sub.tests)} public checks passed, {sub.score:g}/{sub.max_score:g} points "
+    points = "not graded" if sub.score is None else f"{sub.score:g}/{sub.max_score:g} points"
+    lines.append(f"\n{passed}/{len(sub.tests)} public checks passed, {points} "
                  f"({sub.status}; {sub.message})")
     lines.append("Hidden checks run only when your instructor grades: they use other inputs.")
     return printable("\n".join(lines))
@@ -51,10 +52,11 @@ class Progress:
     def __call__(self, sub: SubmissionResult) -> None:
         with self.lock:
             self.done += 1
-            self.failures += sub.status != "graded" or sub.score < sub.max_score
+            self.failures += sub.status != "graded" or (sub.score or 0) < sub.max_score
             elapsed = time.monotonic() - self.started
             eta = elapsed / self.done * (self.total - self.done)
-            last = (f"{sub.student}/{sub.assignment} {sub.status} {sub.score:g}/{sub.max_score:g}"
+            points = "not graded" if sub.score is None else f"{sub.score:g}/{sub.max_score:g}"
+            last = (f"{sub.student}/{sub.assignment} {sub.status} {points}"
                     + (" (cached)" if sub.cached else f" ({sub.duration_s:.1f} s)"))
             status = f"{self.done}/{self.total} · ETA {_duration(eta)} · {self.failures} not full marks"
             if self.tty:
@@ -75,6 +77,7 @@ def _duration(seconds: float) -> str:
 
 
 def summary(run: GradingRun, out: str) -> str:
-    counts = {s: sum(sub.status == s for sub in run.submissions) for s in ("graded", "timeout", "crashed", "error")}
+    counts = {s: sum(sub.status == s for sub in run.submissions)
+              for s in ("graded", "timeout", "crashed", "error", "ungraded")}
     parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     return f"{len(run.submissions)} submissions ({parts}); seed {run.seed}; reports in {out}/index.html"
