@@ -43,6 +43,11 @@ def known_ids() -> list[str]:
     return [i for i in COURSE_ORDER if i in found] + sorted(found - set(COURSE_ORDER))
 
 
+def package_name(assignment_id: str) -> str:
+    """The module name an assignment folder is imported under (its rubric, judges, ...)."""
+    return f"grader_course_{assignment_id}"
+
+
 @functools.lru_cache(maxsize=None)
 def load(assignment_id: str) -> Assignment:
     root = course_root()
@@ -51,7 +56,7 @@ def load(assignment_id: str) -> Assignment:
     if not rubric_file.is_file():
         raise UnknownAssignment(assignment_id)
     # the folder is loaded as a package so that rubric.py can import its sibling judges.py
-    package = f"grader_course_{assignment_id}"
+    package = package_name(assignment_id)
     for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
         del sys.modules[name]  # loaded afresh, e.g. from another course folder (a student kit)
     spec = importlib.util.spec_from_file_location(package, folder / "__init__.py",

@@ -167,7 +167,7 @@ def _string(value: Any) -> str:
 
 def cell_record(event: dict, budget: TextBudget) -> CellRecord:
     if event["status"] not in ("ok", "error"):
-        raise GateError(f"unknown cell status")
+        raise GateError("unknown cell status")
     magics = [budget.take(m, FIELD_CAPS["magic"]) for m in event["magics"][:MAX_MAGICS] if isinstance(m, str)]
     return CellRecord(index=event["index"], status=event["status"],
                       error=error_record(event["error"], budget) if event["error"] is not None else None,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import __version__, gate
 from .sandbox import isolation, wire
-from .sandbox.records import CellRecord, Incident, Job, Observation, Protections, RunRecord
+from .sandbox.records import Incident, Job, Protections, RunRecord
 
 RUNTIME_FILES = sorted(isolation.RUNTIME_DIR.glob("*.py"))
 

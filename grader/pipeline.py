@@ -28,7 +28,7 @@ from .notebook import UnreadableSubmission, cells_of, code_cells, notebook_view,
 from .results import GradingRun, SubmissionResult
 from .rubric import CHECK, GRADE, Check
 from .sandbox import channel, isolation, launchers, wire
-from .sandbox.launchers import FreshLauncher, WarmPool
+from .sandbox.launchers import FreshLauncher
 from .sandbox.runner import Cancelled, Job, RunRecord, run_job
 from .submissions import Submission, discover
 

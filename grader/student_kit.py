@@ -12,13 +12,24 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 from pathlib import Path
 
 from . import __version__, assignments, observation_cache
 from .errors import HarnessError
 
 PUBLISHED = "public_reference.json"
-KIT_FILES = ("__init__.py", "template.ipynb", "rubric.py", "probes.py", "judges.py")  # nothing else leaves
+KIT_FILES = ("__init__.py", "template.ipynb", "probes.py")  # with the modules the rubric imports; nothing else
+
+
+def kit_files(loaded) -> list[Path]:
+    """The files of an assignment folder a kit needs: the template, the probes and the modules its rubric
+    imports (rubric, judges, ...), so that a draft solution lying beside them never leaves."""
+    package = assignments.package_name(loaded.id)
+    imported = {Path(module.__file__).resolve() for name, module in list(sys.modules.items())
+                if (name == package or name.startswith(package + ".")) and getattr(module, "__file__", None)}
+    wanted = {(loaded.folder / name).resolve() for name in KIT_FILES} | imported
+    return sorted(path for path in wanted if path.parent == loaded.folder.resolve() and path.is_file())
 
 
 def probes_digest(plan) -> str:
@@ -45,9 +56,8 @@ def write(out: Path, only: list[str] | None = None) -> list[Path]:
         record = plan.reference()
         folder = out / "assignments" / assignment_id
         folder.mkdir(parents=True, exist_ok=True)
-        for name in KIT_FILES:
-            if (loaded.folder / name).is_file():
-                shutil.copyfile(loaded.folder / name, folder / name)
+        for source in kit_files(loaded):
+            shutil.copyfile(source, folder / source.name)
         data = observation_cache.record_to_data(record)
         # only what judging reads: no printed output or cell results of the reference solution
         data.update(cells=[], process_output="", environment={})

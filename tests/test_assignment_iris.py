@@ -6,6 +6,8 @@ checks do not depend on one another, and the faked-training variants are graded 
 
 from pathlib import Path
 
+import pytest
+
 from grader import pipeline
 
 from conftest import EXAMPLES, REFERENCE, SEED, checks_by_name, copy_to_class, failing, grade_file, variant
@@ -65,6 +67,7 @@ def test_plausible_mistakes_are_named(tmp_path):
         failing(results["second"]))
 
 
+@pytest.mark.slow
 def test_faked_history_earns_nothing(tmp_path):
     # no training at all, a History-like object with perfect figures
     variant("iris", {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from grader.sandbox import isolation
 from grader.sandbox.launchers import FreshLauncher, WarmPool
@@ -71,6 +72,7 @@ def test_a_hung_child_is_caught_by_the_watchdog_and_the_worker_restarts():
         assert pool.workers[0].starts == 1  # the child was killed, its worker is fine and reused
 
 
+@pytest.mark.slow
 def test_only_what_the_submission_itself_did_is_taken_as_repeatable():
     # busy cells, then one that gets no CPU: from outside that looks like a process starved by the
     # machine's load, so its timeout must not be cached as the submission's result; and a SIGKILL may

@@ -16,7 +16,7 @@ import numpy as np
 
 from grader.rubric import ANY_BEHAVIOUR, Check, Limits, Probe, Rubric
 
-from . import judges
+from . import judges, training_judges
 
 X, T = judges.X, judges.T  # Iris, normalised by the grader (ddof=0), one-hot targets
 ALL = np.arange(len(X))
@@ -38,7 +38,7 @@ def disguised(rng):
     columns, signs, classes = rng.permutation(4), rng.choice([-1.0, 1.0], size=4), rng.permutation(3)
     return (X[:, columns] * signs).astype(np.float32), T[:, classes]
 # 5 flowers of each class for the overfitting probe, on which an unregularised network clearly overfits;
-# the judge measures the gap on the other 135, which the sandbox never sees (see judges.py)
+# the judge measures the gap on the other 135, which the sandbox never sees (see training_judges.gaps)
 OVERFIT_ROWS = judges.OVERFIT_ROWS
 OVERFIT_REPEAT = 80  # the 15 rows repeated: 60 mini-batches per epoch, so few epochs make many steps
 OVERFIT_EPOCHS = 8   # 8 × 60 = 480 Adam steps
@@ -158,7 +158,7 @@ PROBES = (
 # (judges.normalised_atol), so a float32 TensorFlow version of x − mean is as right as float64 NumPy.
 # Outputs with injected weights: rtol 1e-4 (tanh/softmax of float32 sums). The L2 penalty: rtol 1e-4.
 # Trained accuracy: within 0.05 of the reference's (one flower in 105 is 0.0095), and the gap ratio at most
-# half the reference's narrowing, both measured over seeds (see judges.SHARE and learns_iris).
+# half the reference's narrowing, both measured over seeds (see training_judges.SHARE and learns_iris).
 CHECKS = (
     Check("normalise", 2, "normalise_lecture", judges.normalise,
           "normalise(inputs) on the notes' 4×2 example: normalised inputs, column means, column s.d.s",
@@ -176,12 +176,12 @@ CHECKS = (
     Check("l2_penalty_hidden", 2, "inference", judges.l2_penalty,
           "the L2 penalty in model.losses equals k·Σw² over the three kernels, for a random k", HINT_MODEL,
           hidden=True),
-    Check("fit_configuration", 2, "training", judges.fit_configuration,
+    Check("fit_configuration", 2, "training", training_judges.fit_configuration,
           "train(): categorical cross-entropy, mini-batches of 20 (the training steps Keras runs, counted by the "
           "grader), validation data, history keys loss/accuracy/val_loss/val_accuracy agreeing with the trained "
           "weights (what a model says of its configuration counts once it learns: requires learns_iris)",
           HINT_FIT, requires=("learns_iris",)),
-    Check("learns_iris", 3, "training", judges.learns_iris,
+    Check("learns_iris", 3, "training", training_judges.learns_iris,
           "after 12 epochs on 45 flowers (45 more as validation data), the accuracy the grader recomputes from "
           "your weights on 60 flowers that train() never sees is within 0.05 of the reference's", HINT_FIT),
     Check("architecture", 2, "architecture", judges.architecture,
@@ -189,14 +189,14 @@ CHECKS = (
           "the kernels, Dropout after the hidden layers, both switched by the arguments (what a model says of its "
           "layers counts once some part of the notebook works on the grader's inputs)", HINT_MODEL,
           requires=(ANY_BEHAVIOUR,)),
-    Check("early_stopping", 2, "early_stopping", judges.early_stopping,
+    Check("early_stopping", 2, "early_stopping", training_judges.early_stopping,
           "train() stops early, as its patience argument says, when the validation loss keeps rising",
           HINT_EARLY),
-    Check("regularisation_narrows_gap", 3, "overfitting", judges.overfitting,
+    Check("regularisation_narrows_gap", 3, "overfitting", training_judges.overfitting,
           "with your L2 (0.01) and dropout (0.5) the held-out − training cross-entropy gap, recomputed by the "
           "grader, is smaller than without, by about as much as the reference's (same start, data and seeds)",
           HINT_OVERFIT, hidden=True),
-    Check("save_and_reload", 2, "saving", judges.save_and_reload,
+    Check("save_and_reload", 2, "saving", training_judges.save_and_reload,
           "save_and_reload(model, path) writes a .keras file and returns a separate model with identical "
           "predictions on random inputs", HINT_SAVE, hidden=True),
 )

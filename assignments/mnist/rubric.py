@@ -16,7 +16,7 @@ import numpy as np
 from grader.judge.compare import matches_reference
 from grader.rubric import Check, Limits, Probe, Rubric
 
-from . import judges
+from . import judges, training_judges
 
 F32 = np.float32
 
@@ -170,16 +170,16 @@ CHECKS = (
           "3 calls of train_step with a random eta from random weights", HINT_STEP, hidden=True),
     # --- Training and testing (7 points) ------------------------------------------------------------
     Check("test_accuracy", 3, "training",
-          judges.trained_accuracy(ACCURACY_MARGIN, curves=True),
+          training_judges.trained_accuracy(ACCURACY_MARGIN, curves=True),
           f"train() with the grader's budget ({TRAINING['iterations']} iterations, batches of "
           f"{TRAINING['batch_size']}, η = {TRAINING['eta']}) reaches, on the 10000 test images, at least the "
           f"reference's accuracy minus {100 * ACCURACY_MARGIN:g} percentage points (accuracy computed by the "
           "grader from the trained weights)", HINT_TRAIN),
-    Check("loss_history", 1, "training", judges.loss_history,
+    Check("loss_history", 1, "training", training_judges.loss_history,
           "train() returns one loss per iteration, consistent with the grader's recomputation; plotted",
           HINT_HISTORY),
     Check("learns_hidden_labels", 2, "training_hidden",
-          judges.trained_accuracy(ACCURACY_MARGIN, curves=False),
+          training_judges.trained_accuracy(ACCURACY_MARGIN, curves=False),
           "the same training from other starting weights with the digits renamed at random: train() "
           "must learn from the data it is given", HINT_TRAIN, hidden=True),
     Check("accuracy_function", 1, "accuracy_hidden",

@@ -10,7 +10,7 @@ import itertools
 
 import numpy as np
 
-from grader.judge.compare import difference
+from grader.judge.compare import difference, same_weights
 from grader.results import Curve
 from grader.rubric import Evidence, Verdict, failed, passed
 
@@ -142,13 +142,6 @@ def loss_mistakes():
     )
 
 
-def unchanged(snapshot, weights) -> bool:
-    try:
-        return all(np.array_equal(np.asarray(a, np.float32).reshape(-1), np.asarray(b, np.float32).reshape(-1))
-                   for a, b in zip(snapshot, weights))
-    except (TypeError, ValueError):
-        return False
-
 
 # --- training trajectory -------------------------------------------------------------------------
 def trajectory(evidence: Evidence) -> Verdict:
@@ -156,7 +149,7 @@ def trajectory(evidence: Evidence) -> Verdict:
     weights, eta, steps = (evidence.inputs[k] for k in ("weights", "eta", "steps"))
     if not isinstance(got, list) or len(got) != len(expected):
         return failed(f"expected the weights after each of {steps} steps")
-    if all(unchanged(snapshot, weights) for snapshot in got):
+    if all(same_weights(snapshot, weights) for snapshot in got):
         return failed(f"train_step({eta:g}) did not change W1, b1, W2, b2 in {steps} calls: not implemented yet, or "
                       "it updates copies (W1 = W1 - ..., which makes a new tensor) instead of the variables "
                       "(W1.assign(W1 - eta * dW1))")
@@ -200,7 +193,7 @@ def convergence(evidence: Evidence) -> Verdict:
         for k, (before, after) in enumerate(zip([start] + run[:-1], run), start=1):
             if not all(np.allclose(np.asarray(a, np.float64), b, rtol=1e-2, atol=1e-3)
                        for a, b in zip(after, descend(before, eta, every)[-1])):
-                if k == 1 and unchanged(after, start):
+                if k == 1 and same_weights(after, start):
                     return failed(f"train_step({eta:g}) did not change the weights: not implemented yet, or it "
                                   "updates copies instead of the tf.Variables", curves=curves)
                 return failed(f"from start {i}, the weights after {k * every} steps are not {every} steps of "
@@ -252,7 +245,7 @@ def keras_training(evidence: Evidence) -> Verdict:
             f"(reference: {theirs:.4f})")
     close = all(np.allclose(np.asarray(a, np.float64), b, rtol=1e-3, atol=1e-4)
                 for a, b in zip(got["weights"], expected["weights"]))
-    if unchanged(got["weights"], evidence.inputs["weights"]):
+    if same_weights(got["weights"], evidence.inputs["weights"]):
         return failed(f"train_model(model, {evidence.inputs['epochs']}) did not change the model's weights: not "
                       "implemented yet, or it trained another model than the one it was given", curves=curves)
     if mine <= theirs * 1.02 + 1e-4 and close:

@@ -104,8 +104,8 @@ def explain_probe_error(check_name: str, check_hint: str, error: dict, causes: C
     notebook names the check's probe works with."""
     kind, message = error.get("type", "Error"), str(error.get("message", ""))
     blank = RETURNED_NONE.match(message) if kind == "ProbeError" else None
-    if blank is None and re.search(r"\bNone(Type)?\b", message):
-        used = causes.reachable(set(names))
+    if blank is not None or re.search(r"\bNone(Type)?\b", message):
+        used = {blank.group(1)} if blank is not None else causes.reachable(set(names))
         for function, (where, where_hidden) in causes.not_implemented.items():
             if function in used:  # a None from a function already found blank: that is the cause
                 see = f" (see check {where})" if hidden or not where_hidden else ""

@@ -125,6 +125,15 @@ def _close(a, b, rtol, atol) -> bool:
 EPS32 = float(np.finfo(np.float32).eps)  # 1.19e-7: float32's relative spacing
 
 
+def same_weights(after: Any, before: Any) -> bool:
+    """Whether two lists of weight arrays hold exactly the same float32 values (training changed nothing)."""
+    try:
+        return all(np.array_equal(np.asarray(a, np.float32).reshape(-1), np.asarray(b, np.float32).reshape(-1))
+                   for a, b in zip(after, before))
+    except (TypeError, ValueError):
+        return False
+
+
 def float32_rtol(magnitude: float, ulps: float = 16) -> float:
     """A relative tolerance that any correct float32 method meets when its inputs are of ``magnitude``:
     rounding an input of that size moves a result like exp(y − c) by about |y|·ε relatively, whatever

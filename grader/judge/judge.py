@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 
 from ..datasets import DataSetMissing
 from ..errors import BrokenReference
 from ..notebook import cell_label
 from ..rubric import ANY_BEHAVIOUR, Check, Evidence, Rubric
 from ..results import CellReport, Curve, SubmissionResult, TestResult
-from ..sandbox.runner import Observation, RunRecord
+from ..sandbox.runner import RunRecord
 from .causes import Causes, explain_cell_error, explain_probe_error
 from .concerns import cell_of, names_for
 from .hints import hint_for

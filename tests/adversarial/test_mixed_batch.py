@@ -49,6 +49,7 @@ def page(out, student: str) -> str:
     return re.sub(r"\d+\.\d+ s", "", text.split("\n", 1)[1])  # durations differ run to run, nothing else may
 
 
+@pytest.mark.slow  # every attack of the suite in one batch (~2 min); .ci/run runs it with -m slow
 def test_one_correct_submission_among_every_attack(tmp_path, quick_xor):
     kit = tmp_path / "kit"
     student_kit.write(kit, ["xor"])
