@@ -50,6 +50,9 @@ def test_hidden_eta_and_keras_activation_from_the_partly_wrong_example(tmp_path)
     assert checks["training_step"].status == "passed"  # eta = 0.5 happens to be LEARNING_RATE
     assert "ignores its eta" in checks["training_step_hidden"].message
     assert "relu" in checks["keras_model"].message
+    # the public check names the same mistake, from what the trained model computes on the XOR inputs
+    assert "h = relu(x·W1 + b1)" in checks["keras_training"].message
+    assert "compile with" not in checks["keras_training"].message
 
 
 def test_keras2_code_from_the_notes_gets_migration_hints(tmp_path):

@@ -58,6 +58,7 @@ def test_student_pages_hold_no_hidden_value_input_or_hint(graded):
         text = re.sub(r"<[^>]+>", " ", page)
         leaked = sorted(s for s in secrets if re.search(rf"(?<![\d.]){re.escape(s)}(?!\d)", text))
         assert leaked == [], (student, leaked[:10])
+        assert f"seed {SEED}" not in text  # with the run's seed and a kit's rubric the hidden inputs could be redrawn
         for check in hidden:
             assert check.name in text  # named, with its points and result
             for own in (check.description, check.hint):  # what only the hidden check says
@@ -72,7 +73,7 @@ def test_the_student_page_shows_the_notebook_with_feedback_next_to_its_cells(gra
     assert 'class="feedback' in page  # a check's feedback placed below the cell it concerns
     instructor = (out / ReportNames(["ben"]).page("ben", "xor")).read_text()
     hidden = next(c for c in assignments.load("xor").rubric.checks if c.hidden)
-    assert hidden.description in instructor  # the instructor sees everything
+    assert hidden.description in instructor and f"seed {SEED}" in instructor  # the instructor sees everything
 
 
 def test_a_students_markdown_cannot_run_script_on_either_page(tmp_path):

@@ -230,6 +230,24 @@ def mse(keras_weights) -> float:
     return float(np.mean((forward(keras_weights) - T) ** 2))
 
 
+def keras_network_mistake(weights, outputs) -> str:
+    """What the trained model computes instead of the lecture's network, from its outputs on the XOR inputs
+    and its own weights ("" when it is the lecture's network, or when that cannot be told)."""
+    try:
+        outputs = np.asarray(outputs, np.float64).reshape(4, 1)
+        if np.allclose(outputs, forward(weights), atol=1e-4):
+            return ""
+    except (TypeError, ValueError):
+        return ""
+    for hidden, output in itertools.product(ACTIVATIONS, ACTIVATIONS):
+        if np.allclose(outputs, forward(weights, hidden=ACTIVATIONS[hidden], output=ACTIVATIONS[output]), atol=1e-4):
+            return (f"your model computes y = {output}(h·W2 + b2) with h = {hidden}(x·W1 + b1), not the lecture's "
+                    "network: build_model must use sigmoid in both Dense layers "
+                    "(activation='sigmoid' or tf.nn.sigmoid)").replace("no activation(", "(")
+    return ("your model's outputs are not those of two Dense layers with sigmoid activations and its own weights: "
+            "build_model must be Sequential([Dense(2, activation='sigmoid'), Dense(1, activation='sigmoid')])")
+
+
 def keras_training(evidence: Evidence) -> Verdict:
     got, expected = evidence.got, evidence.expected
     try:
@@ -250,6 +268,9 @@ def keras_training(evidence: Evidence) -> Verdict:
                       "implemented yet, or it trained another model than the one it was given", curves=curves)
     if mine <= theirs * 1.02 + 1e-4 and close:
         return passed(text, curves)
+    other_network = keras_network_mistake(got["weights"], got.get("outputs"))
+    if other_network:
+        return failed(f"{text}: {other_network}", curves=curves)
     if mine <= theirs * 1.02 + 1e-4:
         return failed(text + ", but the weights are not those that full-batch SGD(learning_rate=LEARNING_RATE) "
                       "on the MSE reaches: train_model must train the model it is given, as the template says",
