@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import socket
 import threading
 
@@ -10,7 +12,7 @@ import pytest
 
 from conftest import REFERENCE, ROOT, checks_by_name, failing, grade_file, variant
 from grader import assignments
-from grader.sandbox import isolation
+from grader.sandbox import confine, isolation
 from grader.sandbox.runner import Job, Limits, run_job
 from grader.writers import html
 
@@ -136,3 +138,40 @@ def test_degraded_isolation_is_recorded_never_silent(monkeypatch):
     assert not record.protections.network_isolated and not record.protections.filesystem_isolated
     assert any("no isolation" in note for note in record.protections.notes)
     assert record.cells[1].output == "1\n"
+
+
+def test_a_grader_installed_below_tmp_stays_visible_under_the_private_tmp(tmp_path):
+    """A CI clone (and its venv) may live below /tmp: each child's private /tmp must not hide it, and what
+    is bound back stays read-only; everything else of the host's /tmp stays hidden."""
+    installed = tmp_path / "clone" / ".venv"
+    installed.mkdir(parents=True)
+    (installed / "module.py").write_text("VISIBLE = True\n")
+    (tmp_path / "other-students-file").write_text("secret")
+    assert str(tmp_path).startswith("/tmp/")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: confine as a submission's process would, then look around
+        os.close(read)
+        try:
+            confine.private_folders({"tmpfs": [["/tmp", 1 << 20]], "keep": [str(installed)]}, os.getuid(), os.getgid())
+        except OSError as exc:
+            seen = {"refused": str(exc)}
+        else:
+            module = installed / "module.py"
+            seen = {"module": module.read_text() if module.exists() else None,
+                    "other": (tmp_path / "other-students-file").exists()}
+            try:
+                (installed / "planted.py").write_text("x")
+                seen["writable"] = True
+            except OSError:
+                seen["writable"] = False
+        os.write(write, json.dumps(seen).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as handle:
+        seen = json.loads(handle.read())
+    os.waitpid(pid, 0)
+    if "refused" in seen:
+        pytest.skip(f"this host gives no private mount namespace: {seen['refused']}")
+    assert seen == {"module": "VISIBLE = True\n", "other": False, "writable": False}
+    assert not (installed / "planted.py").exists()

@@ -50,15 +50,39 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int, data
     _check(_libc.mount(encode(source), encode(target), encode(fstype), flags, encode(data)), f"mount {target}")
 
 
+def _read_only_bind(fd: int, target: str) -> None:
+    """Bind what ``fd`` (opened before the tmpfs hid it) points to onto ``target``, read-only."""
+    _mount(f"/proc/self/fd/{fd}", target, None, MS_BIND | MS_REC)
+    _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
 def private_folders(spec: dict, uid: int, gid: int) -> None:
-    """New mount and IPC namespaces, then a fresh tmpfs of its own size on each scratch folder."""
+    """New mount and IPC namespaces, then a fresh tmpfs of its own size on each scratch folder. What must
+    stay visible below one of them (a Python installation or this checkout under /tmp, as in a CI clone)
+    is held by a file descriptor across the mount and bound back read-only."""
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here propagates back
     owner = f"uid={uid},gid={gid},mode=0700"
-    for folder, size in sorted(spec["tmpfs"], key=lambda pair: pair[0].count("/")):  # /tmp before a home below it
-        os.makedirs(folder, exist_ok=True)
-        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(size)},{owner}")
+    folders = sorted(spec["tmpfs"], key=lambda pair: pair[0].count("/"))  # /tmp before a home below it
+    hidden = [path for path in spec.get("keep", ())
+              if any(path == folder or path.startswith(folder.rstrip("/") + "/") for folder, _ in folders)]
+    held = {path: os.open(path, os.O_PATH | os.O_CLOEXEC) for path in hidden if os.path.exists(path)}
     data = spec.get("data")
+    sources = {source: os.open(source, os.O_PATH | os.O_CLOEXEC) for _, source in (data or {}).get("files", ())}
+    try:
+        for folder, size in folders:
+            os.makedirs(folder, exist_ok=True)
+            _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(size)},{owner}")
+        for path, fd in held.items():
+            os.makedirs(path, mode=0o755, exist_ok=True)
+            _read_only_bind(fd, path)
+        _data_folder(data, sources, uid, gid)
+    finally:
+        for fd in [*held.values(), *sources.values()]:
+            os.close(fd)
+
+
+def _data_folder(data: dict | None, sources: dict[str, int], uid: int, gid: int) -> None:
     if data:  # Keras only uses a writable KERAS_HOME: a small tmpfs with each data set bound read-only in it
         home = data["home"]
         # mode 0777: the still-privileged child (root without CAP_DAC_OVERRIDE) fills it, then the student owns it
@@ -67,8 +91,7 @@ def private_folders(spec: dict, uid: int, gid: int) -> None:
             target = os.path.join(home, relative)
             os.makedirs(os.path.dirname(target), exist_ok=True)
             os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o444))
-            _mount(source, target, None, MS_BIND)
-            _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+            _read_only_bind(sources[source], target)
 
 
 def drop_privileges(uid: int, gid: int) -> None:

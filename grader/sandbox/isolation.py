@@ -123,7 +123,9 @@ class Layout:
             rlimits["RLIMIT_NPROC"] = limits.max_processes  # per uid: the next best thing to pids.max
         spec = {"home": self.home, "tmpfs": [[f, int(size)] for f, size in folders if os.path.isdir(f)
                                              or self.method == "bubblewrap"],
-                "rlimits": rlimits, "seccomp": True}
+                "rlimits": rlimits, "seccomp": True,
+                # what a scratch tmpfs must not hide (a venv or this checkout below /tmp)
+                "keep": [str(p) for p in [*_python_roots(), RUNTIME_DIR]]}
         if self.drop_to_uid is not None:
             spec["uid"] = spec["gid"] = self.drop_to_uid
         if self.data_files:
