@@ -62,17 +62,22 @@ def private_folders(spec: dict, uid: int, gid: int) -> None:
     is held by a file descriptor across the mount and bound back read-only."""
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here propagates back
-    owner = f"uid={uid},gid={gid},mode=0700"
     folders = sorted(spec["tmpfs"], key=lambda pair: pair[0].count("/"))  # /tmp before a home below it
-    hidden = [path for path in spec.get("keep", ())
-              if any(path == folder or path.startswith(folder.rstrip("/") + "/") for folder, _ in folders)]
+
+    def below(path: str, folder: str) -> bool:
+        return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+    hidden = [path for path in spec.get("keep", ()) if any(below(path, folder) for folder, _ in folders)]
     held = {path: os.open(path, os.O_PATH | os.O_CLOEXEC) for path in hidden if os.path.exists(path)}
     data = spec.get("data")
     sources = {source: os.open(source, os.O_PATH | os.O_CLOEXEC) for _, source in (data or {}).get("files", ())}
     try:
         for folder, size in folders:
             os.makedirs(folder, exist_ok=True)
-            _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(size)},{owner}")
+            # a folder that gets a bound-back path is sticky and world-writable like any /tmp: the child, root
+            # without CAP_DAC_OVERRIDE here, could not create the mount point in a 0700 folder of the student's
+            mode = "1777" if any(below(path, folder) for path in held) else "0700"
+            _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(size)},uid={uid},gid={gid},mode={mode}")
         for path, fd in held.items():
             os.makedirs(path, mode=0o755, exist_ok=True)
             _read_only_bind(fd, path)
