@@ -18,6 +18,8 @@ from .writers.files import ReportNames
 class Stopped(KeyboardInterrupt):
     """SIGTERM (a CI runner or a Dask nanny stopping us): unwinds like Ctrl-C, every sandbox stopped."""
 
+SHORT_SEED_BITS = 64  # a --seed below 2**64 could be searched for from the inputs students see
+
 
 def _terminate(signum, frame):
     raise Stopped(signum)
@@ -33,8 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--assignment", help="grade only this assignment")
     grade.add_argument("--out", type=Path, default=Path("reports"), help="report folder (default: reports/)")
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default: 1)")
-    grade.add_argument("--seed", type=int, help="seed for hidden inputs and training (default: a fresh one, "
-                                                "recorded in results.json; pass it again to reproduce a run)")
+    grade.add_argument("--seed", type=int, help="seed for hidden inputs and training (default: a fresh 128-bit one, "
+                                                "recorded in results.json; pass it again to reproduce a run; a "
+                                                f"seed below 2**{SHORT_SEED_BITS} can be searched for)")
     grade.add_argument("--data-dir", type=Path, help="folder holding data sets such as mnist.npz")
     grade.add_argument("--force", action="store_true",
                        help="run every submission again even if nothing that decides its grade changed")
@@ -79,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_grade(args) -> int:
+    if args.seed is not None and abs(args.seed) < 2**SHORT_SEED_BITS:
+        print(f"grader: note: --seed {args.seed} is short; students who see some drawn inputs could search for it "
+              "and redraw the hidden ones. For grades that count use a long secret seed, e.g. "
+              "python -c 'import secrets; print(secrets.randbits(128))'", file=sys.stderr)
     progress = terminal.Progress(len(pipeline.discover(args.submissions, assignments.known_ids(), args.assignment)))
     run = pipeline.grade(args.submissions, assignment=args.assignment, seed=args.seed, jobs=args.jobs,
                          data_dir=args.data_dir, progress=progress, force=args.force,

@@ -41,6 +41,12 @@ def sandbox_inputs(inputs: dict) -> dict:
     return {key: value for key, value in inputs.items() if not key.startswith("_")}
 
 
+def new_seed() -> int:
+    """A run's seed: 128 random bits, so that no search from what students see (drawn inputs, the seeds
+    derived for their process) can find it and redraw the hidden inputs."""
+    return secrets.randbits(128)
+
+
 def derive_seed(seed: int, *parts: str) -> int:
     """A seed for one use (the cells, one probe) that reveals nothing of the run's seed: the child gets
     these, never the run's seed, from which every hidden input is drawn."""
@@ -99,7 +105,9 @@ class Plan:
         rubric, course = self.assignment.rubric, self.assignment.id
         probes = [{"name": p.name, "function": p.function, "inputs": wire.encode(sandbox_inputs(self.inputs[p.name])),
                    "seed": derive_seed(self.seed, course, self.mode, "probe", p.name)}
-                  for p in rubric.probes_for(self.checks)]
+                  # public probes first: student code could keep a hidden probe's inputs and show them in a
+                  # later public check's message, which a student sees in full
+                  for p in sorted(rubric.probes_for(self.checks), key=lambda p: p.hidden)]
         return Job(cells=cells, probes_source=self.assignment.probes_source, probes=probes,
                    seed=derive_seed(self.seed, course, "cells"), limits=rubric.limits, data_files=self.data_files())
 
@@ -197,7 +205,7 @@ def grade(root: Path, assignment: str | None = None, seed: int | None = None, jo
           progress: Callable[[SubmissionResult], None] | None = None, warm: bool = True,
           force: bool = False, scheduler: str | None = None) -> GradingRun:
     """Grade every submission under ``root`` (``<student>/<assignment>.ipynb``)."""
-    seed = secrets.randbelow(2**31) if seed is None else seed
+    seed = new_seed() if seed is None else seed
     datasets.configure(data_dir)
     known = assignments.known_ids()
     if assignment and assignment not in known:

@@ -20,7 +20,7 @@ class TestResult:
     description: str = ""
     hint: str = ""
     cell: int | None = None  # the code cell this check is about (where the student page shows it)
-    private: bool = False  # description, message and hint are for the instructor (a hidden check)
+    private: bool = True  # a hidden check's message is for the instructor (unless the rubric allows it): fail closed
 
 
 @dataclass

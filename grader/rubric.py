@@ -11,7 +11,7 @@ reference's, in the trusted parent.
 
 from __future__ import annotations
 
-import zlib
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -46,12 +46,18 @@ class Probe:
             seed = PUBLIC_INPUT_SEED
         if not callable(self.inputs):
             return dict(self.inputs)
-        return self.inputs(np.random.default_rng([seed % 2**32, zlib.crc32(self.name.encode())]))
+        return self.inputs(np.random.default_rng(input_entropy(seed, self.name)))
 
     @property
     def drawn(self) -> bool:
         """Whether graded inputs are drawn at random (unknown to a student in advance)."""
         return callable(self.inputs)
+
+
+def input_entropy(seed: int, probe: str) -> int:
+    """The 256-bit entropy a probe's inputs are drawn from: all of the run's seed goes in (a student who sees
+    some drawn inputs cannot search a smaller space than the seed's own), hashed with the probe's name."""
+    return int.from_bytes(hashlib.sha256(f"{seed}:inputs:{probe}".encode()).digest(), "big")
 
 
 @dataclass(frozen=True)

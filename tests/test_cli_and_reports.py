@@ -95,11 +95,13 @@ def test_gradescope_results_per_student_add_up_and_hide_hidden_checks_until_publ
         gradescope = json.loads((out / ReportNames([student]).gradescope(student)).read_text())
         assert gradescope["score"] == pytest.approx(sum(s["score"] for s in subs))
         assert sum(t["max_score"] for t in gradescope["tests"]) == pytest.approx(sum(s["max_score"] for s in subs))
-        assert gradescope["extra_data"]["seed"] == SEED
+        assert "seed" not in gradescope["extra_data"]  # hidden inputs are drawn from it
         for test in gradescope["tests"]:
             assert test["visibility"] in ("visible", "after_published") and test["status"] in ("passed", "failed")
-        hidden = {t["name"] for t in gradescope["tests"] if t["visibility"] == "after_published"}
+        hidden = {t["name"]: t["output"] for t in gradescope["tests"] if t["visibility"] == "after_published"}
         assert "gradient_descent: gradient_descent_hidden" in hidden
+        # as on the student page: a hidden check's result, never its message or hint (they may hold its inputs)
+        assert set(hidden.values()) == {""}, hidden
     ada = json.loads((out / ReportNames(["ada"]).gradescope("ada")).read_text())
     broken = [t for t in ada["tests"] if t["name"] == "xor: submission"]
     assert broken and "not a readable Jupyter notebook" in broken[0]["output"]

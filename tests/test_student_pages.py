@@ -104,3 +104,19 @@ def test_both_pages_render_in_a_browser(graded, tmp_path):
         shot = tmp_path / f"{kind}.png"
         browse(out / page, tmp_path, f"--screenshot={shot}", "--window-size=1280,2400")
         assert shot.stat().st_size > 50_000
+
+
+def test_a_hidden_check_shows_its_message_only_when_the_rubric_allows_it_and_never_its_hint():
+    from grader.results import TestResult
+    from grader.writers.visibility import public_view
+
+    def hidden(**options):
+        return TestResult("h", 0.0, 2.0, "failed", "hidden", "off for x = 0.1234", description="on x = 0.1234",
+                          hint="expected 0.5678", **options)
+
+    default = public_view(hidden())  # a result that does not say otherwise is private: fail closed
+    assert default["message"] == default["hint"] == default["description"] == "" and default["status"] == "failed"
+    allowed = public_view(hidden(private=False))  # Rubric.hidden_feedback = "message"
+    assert allowed["message"] == "off for x = 0.1234" and allowed["hint"] == allowed["description"] == ""
+    public = public_view(TestResult("p", 0.0, 2.0, "failed", "public", "m", description="d", hint="h"))
+    assert (public["message"], public["description"], public["hint"]) == ("m", "d", "h")

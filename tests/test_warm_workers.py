@@ -85,6 +85,8 @@ def test_only_what_the_submission_itself_did_is_taken_as_repeatable():
         idle = run_job(busy_then_idle, launcher)
         assert idle.status == "timeout" and idle.incidents[0].item == "code cell 2"
         assert not idle.incidents[0].repeatable
+        # tried once more before it costs the student anything (a starved process is not the student's doing)
+        assert [i.item for i in idle.incidents] == ["code cell 2", "code cell 2"]
         gone = run_job(killed, launcher)
         assert "killed by SIGKILL" in gone.incidents[0].message and not gone.incidents[0].repeatable
         if isinstance(launcher, WarmPool):

@@ -13,9 +13,9 @@ def derivatives(ns, function, cases):
     for case in cases:
         value = fn(*case)
         if value is None or (isinstance(value, (list, tuple)) and any(v is None for v in value)):
-            raise ProbeError(f"{function}{tuple(case)} returned None: tape.gradient gives None when the value "
-                             "was computed outside the tape, or x is a tf.constant the tape did not watch "
-                             "(tape.watch(x))")
+            raise ProbeError(f"{function}{tuple(case)} returned None: not implemented yet, or tape.gradient gave "
+                             "None: it does when the value was computed outside the tape, or x is a tf.constant "
+                             "the tape did not watch (tape.watch(x))")
         results.append(np.asarray(to_numpy(value), dtype=np.float64).reshape(-1))
     return results
 

@@ -98,6 +98,9 @@ def normalise(ns, cases):
     results = []
     for inputs in cases:
         out = require(ns, "normalise")(np.array(inputs))
+        if out is None:
+            raise ProbeError("normalise(inputs) returned None: not implemented yet? Return (normalised, "
+                             "column_means, column_stds)")
         if not isinstance(out, (tuple, list)) or len(out) != 3:
             raise ProbeError("normalise(inputs) must return three things: (normalised inputs, column means, "
                              f"column standard deviations); it returned {type(out).__name__}")
@@ -115,7 +118,7 @@ def one_hot(ns, cases):
     for labels in cases:
         value = require(ns, "one_hot")(np.array(labels))
         if value is None:
-            raise ProbeError("one_hot(labels) returned None: return the (n, 3) one-hot matrix")
+            raise ProbeError("one_hot(labels) returned None: not implemented yet? Return the (n, 3) one-hot matrix")
         results.append(to_numpy(value).astype(np.float64))
     return results
 

@@ -33,8 +33,10 @@ GIVEN_VAL_ROWS, HELD_OUT_ROWS = VAL_ROWS[::2][:45], np.setdiff1d(VAL_ROWS, VAL_R
 
 def disguised(rng):
     """The normalised Iris data as this run shows it: its four columns in another order with random signs,
-    its three classes renamed. scikit-learn's copy in the sandbox then cannot stand in for the flowers a
-    check holds out; Glorot starts and Adam treat every order and sign alike, so training behaves the same."""
+    its three classes renamed, so that scikit-learn's copy in the sandbox does not stand in, as it is, for
+    the flowers a check holds out; Glorot starts and Adam treat every order and sign alike, so training
+    behaves the same. A deterrent, not a wall: the 4!·2⁴·3! = 2304 disguises can be searched by a train()
+    that matches its rows against that copy (Iris is public and small; it cannot be kept out of a sandbox)."""
     columns, signs, classes = rng.permutation(4), rng.choice([-1.0, 1.0], size=4), rng.permutation(3)
     return (X[:, columns] * signs).astype(np.float32), T[:, classes]
 # 5 flowers of each class for the overfitting probe, on which an unregularised network clearly overfits;

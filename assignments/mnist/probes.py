@@ -62,7 +62,7 @@ def call(function, *args, returns=True):
         explain(exc)
     if returns and value is None:
         name = getattr(function, "__name__", "the function")
-        raise ProbeError(f"{name}() returned None: it must `return` its result")
+        raise ProbeError(f"{name}() returned None: not implemented yet, or it does not `return` its result")
     return value
 
 

@@ -17,6 +17,14 @@ NOT_IMPLEMENTED = re.compile(r"returned None|is None\b|'NoneType' object is not 
                              r"NoneType")
 
 
+SHAPE = re.compile(r"[(\[](?:None|\d+)(?:,\s*(?:None|\d+))*,?\s*[)\]]")  # (None, 28, 28), [None, 10]
+
+
+def mentions_none(message: str) -> bool:
+    """Whether an error is about a None value (not a shape with an unknown batch size such as (None, 784))."""
+    return re.search(r"NoneType|\bNone\b", SHAPE.sub("", message)) is not None
+
+
 def defined_names(source: str) -> set[str]:
     """Names a cell binds at its top level (functions, classes, assignments, imports)."""
     try:
@@ -104,7 +112,7 @@ def explain_probe_error(check_name: str, check_hint: str, error: dict, causes: C
     notebook names the check's probe works with."""
     kind, message = error.get("type", "Error"), str(error.get("message", ""))
     blank = RETURNED_NONE.match(message) if kind == "ProbeError" else None
-    if blank is not None or re.search(r"\bNone(Type)?\b", message):
+    if blank is not None or mentions_none(message):
         used = {blank.group(1)} if blank is not None else causes.reachable(set(names))
         for function, (where, where_hidden) in causes.not_implemented.items():
             if function in used:  # a None from a function already found blank: that is the cause

@@ -68,15 +68,21 @@ def private_folders(spec: dict, uid: int, gid: int) -> None:
         return path == folder or path.startswith(folder.rstrip("/") + "/")
 
     hidden = [path for path in spec.get("keep", ()) if any(below(path, folder) for folder, _ in folders)]
-    held = {path: os.open(path, os.O_PATH | os.O_CLOEXEC) for path in hidden if os.path.exists(path)}
     data = spec.get("data")
-    sources = {source: os.open(source, os.O_PATH | os.O_CLOEXEC) for _, source in (data or {}).get("files", ())}
-    try:
+    held: dict[str, int] = {}
+    sources: dict[str, int] = {}
+    try:  # every descriptor is closed again, also when one cannot be opened: none reaches the student
+        for path in hidden:
+            if os.path.exists(path):
+                held[path] = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        for _, source in (data or {}).get("files", ()):
+            sources[source] = os.open(source, os.O_PATH | os.O_CLOEXEC)
         for folder, size in folders:
             os.makedirs(folder, exist_ok=True)
             # a folder that gets a bound-back path is sticky and world-writable like any /tmp: the child, root
             # without CAP_DAC_OVERRIDE here, could not create the mount point in a 0700 folder of the student's
-            mode = "1777" if any(below(path, folder) for path in held) else "0700"
+            made_inside = [*held, *([data["home"]] if data else [])]
+            mode = "1777" if any(below(path, folder) for path in made_inside) else "0700"
             _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(size)},uid={uid},gid={gid},mode={mode}")
         for path, fd in held.items():
             os.makedirs(path, mode=0o755, exist_ok=True)
@@ -90,6 +96,7 @@ def private_folders(spec: dict, uid: int, gid: int) -> None:
 def _data_folder(data: dict | None, sources: dict[str, int], uid: int, gid: int) -> None:
     if data:  # Keras only uses a writable KERAS_HOME: a small tmpfs with each data set bound read-only in it
         home = data["home"]
+        os.makedirs(home, exist_ok=True)  # below a private /tmp (no bubblewrap) it is not there yet
         # mode 0777: the still-privileged child (root without CAP_DAC_OVERRIDE) fills it, then the student owns it
         _mount("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV, f"size={1024**2},uid={uid},gid={gid},mode=0777")
         for relative, source in data["files"]:

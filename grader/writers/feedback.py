@@ -14,8 +14,9 @@ import nbformat
 from nbconvert import HTMLExporter
 from pygments.formatters import HtmlFormatter
 
-from ..results import GradingRun, SubmissionResult, TestResult
+from ..results import GradingRun, SubmissionResult
 from . import plots
+from .visibility import STUDENT_UNGRADED, public_view
 from .files import ReportNames, atomic_write
 
 SYMBOL = {"passed": "✔", "failed": "✘", "error": "✘"}
@@ -35,16 +36,6 @@ def clean_html(text: str) -> str:
 
 EXPORTER = HTMLExporter(template_name="basic", sanitize_html=True, exclude_anchor_links=True)
 EXPORTER.register_filter("clean_html", clean_html)
-
-
-def public_view(test: TestResult) -> dict:
-    """What the student may see of a check."""
-    if test.private:
-        return {"name": test.name, "score": test.score, "max_score": test.max_score, "status": test.status,
-                "visibility": test.visibility, "description": "", "message": "", "hint": "", "cell": test.cell}
-    return {"name": test.name, "score": test.score, "max_score": test.max_score, "status": test.status,
-            "visibility": test.visibility, "description": test.description, "message": test.message,
-            "hint": test.hint, "cell": test.cell}
 
 
 def feedback_html(tests: list[dict]) -> str:
@@ -119,10 +110,11 @@ def notebook_of(sub: SubmissionResult, tests: list[dict]) -> nbformat.NotebookNo
 def render(run: GradingRun, sub: SubmissionResult, environment, index: str) -> str:
     tests = [public_view(t) for t in sub.tests]
     body, _ = EXPORTER.from_notebook_node(notebook_of(sub, tests))
-    shown = {t.name for t in sub.tests if not t.private}
+    shown = {t.name for t in sub.tests if t.visibility != "hidden"}
     images = [(plots.curve_image(c), c.title) for c in sub.curves if c.check in shown]
     return environment.get_template("student.html.j2").render(
-        run=run, sub=sub, tests=tests, notebook=body, highlight=HIGHLIGHT_CSS, index=index, images=images)
+        run=run, sub=sub, tests=tests, notebook=body, highlight=HIGHLIGHT_CSS, index=index, images=images,
+        ungraded=STUDENT_UNGRADED)
 
 
 def write(run: GradingRun, out: Path, names: ReportNames, environment) -> dict[int, str]:

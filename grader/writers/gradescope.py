@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..results import GradingRun, SubmissionResult
 from .files import ReportNames, atomic_write
+from .visibility import STUDENT_UNGRADED, public_view
 
 VISIBILITY = {"public": "visible", "hidden": "after_published"}
 
@@ -21,17 +22,18 @@ def tests_of(sub: SubmissionResult, number: int) -> list[dict]:
     if sub.status == "ungraded":  # no score: not a zero, a note that grading failed
         return [{"name": f"{sub.assignment}: not graded", "number": str(number), "score": 0.0, "max_score": 0.0,
                  "status": "failed", "visibility": "visible",
-                 "output": "Grading failed for this assignment, and it is not your doing: the grader could not run "
-                           f"({sub.message}). Your instructor has been told and will grade it again."}]
+                 "output": STUDENT_UNGRADED[0].upper() + STUDENT_UNGRADED[1:] + "."}]
     if not sub.tests:  # unreadable, unknown assignment, harness error: one line saying so
         return [{"name": f"{sub.assignment}: submission", "number": str(number), "score": 0.0,
                  "max_score": sub.max_score, "status": "failed", "output": sub.message, "visibility": "visible"}]
+    shown = [public_view(test) for test in sub.tests]  # what a student may see: as on the student page
     return [{"name": f"{sub.assignment}: {test.name}", "number": f"{number}.{i}", "score": test.score,
              "max_score": test.max_score, "status": "passed" if test.status == "passed" else "failed",
-             "output": "\n\n".join(part for part in (test.message, test.hint if test.status != "passed" else "") if part),
+             "output": "\n\n".join(part for part in (view["message"], view["hint"] if test.status != "passed" else "")
+                                    if part),
              "visibility": VISIBILITY.get(test.visibility, "after_published"),
              "tags": [sub.assignment, test.visibility]}
-            for i, test in enumerate(sub.tests, start=1)]
+            for i, (test, view) in enumerate(zip(sub.tests, shown), start=1)]
 
 
 def results_for(run: GradingRun, student: str) -> dict:
@@ -46,7 +48,7 @@ def results_for(run: GradingRun, student: str) -> dict:
                   f"Keras {run.keras_version}.",
         "stdout_visibility": "hidden",
         "tests": tests,
-        "extra_data": {"seed": run.seed, "grader_version": run.grader_version,
+        "extra_data": {"grader_version": run.grader_version,  # no seed: hidden inputs are drawn from it
                        "tensorflow_version": run.tensorflow_version},
     }
 

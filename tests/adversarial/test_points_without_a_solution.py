@@ -5,6 +5,7 @@ probe runner with a published kit's values — on a cold and a warm cache, with 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -64,3 +65,35 @@ def test_a_self_check_uses_the_published_inputs_and_grading_does_not(tmp_path, k
     check = pipeline.check(path).submissions[0]
     grade = graded(root)["mallory"]
     assert check.score > 0 and grade.score == 0
+
+
+STASH_AND_SHOW = '''
+import json
+SEEN = []
+_honest_run_network = run_network
+
+
+def run_network(x):  # keeps every input the grader gives it
+    SEEN.append(np.asarray(x).round(6).tolist())
+    return _honest_run_network(x)
+
+
+def calc_loss():  # and shows them in the message of the next public check
+    raise ValueError("SEEN " + json.dumps(SEEN))
+'''
+
+
+def test_a_hidden_probes_inputs_never_reach_a_public_checks_message(tmp_path):
+    """Student code keeps what every probe gave it and raises it in a public check's message (shown in full
+    to the student): public probes run before hidden ones, so only public inputs are there to show."""
+    root = tmp_path / "class"
+    source = (correct_xor(root, "stasher")).read_text()
+    (root / "stasher" / "xor.py").write_text(source.replace("import tensorflow as tf",
+                                                            "import numpy as np\nimport tensorflow as tf", 1)
+                                             + STASH_AND_SHOW)
+    result = graded(root)["stasher"]
+    message = next(t.message for t in result.tests if t.name == "loss_and_gradients")
+    assert "SEEN [" in message, message  # the attack ran: it shows what it kept
+    shown = message[message.index("SEEN ") + 5:].split("\n")[0]
+    values = {float(v) for v in re.findall(r"-?\d+\.?\d*(?:e-?\d+)?", shown)}
+    assert values and values <= {0.0, 1.0}, values  # the lecture's XOR inputs only, none of the hidden points
