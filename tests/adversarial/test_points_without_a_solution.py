@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pytest
 
 from attacks import (FORGE_EVENTS_AND_EXIT, LEAK_SEED, MARKER, SCAN_MEMORY, WALK_OBJECTS, correct_xor,
@@ -97,3 +98,18 @@ def test_a_hidden_probes_inputs_never_reach_a_public_checks_message(tmp_path):
     shown = message[message.index("SEEN ") + 5:].split("\n")[0]
     values = {float(v) for v in re.findall(r"-?\d+\.?\d*(?:e-?\d+)?", shown)}
     assert values and values <= {0.0, 1.0}, values  # the lecture's XOR inputs only, none of the hidden points
+
+
+def test_the_seed_cannot_be_searched_for_from_what_a_student_sees():
+    """A student sees drawn public inputs and the seeds derived for their process (np.random.get_state()
+    shows them). Inputs drawn from only part of the seed (seed % 2**32, as before) or a 31-bit run seed let
+    a search find it and redraw every hidden input; every bit of a 128-bit seed must count."""
+    from grader import assignments
+    from grader.pipeline import derive_seed, new_seed
+
+    probe = next(p for p in assignments.load("xor").rubric.probes if p.name == "forward_hidden")
+    seed = 12345
+    assert not np.array_equal(probe.make_inputs(seed)["inputs"], probe.make_inputs(seed + 2**32)["inputs"])
+    assert not np.array_equal(probe.make_inputs(seed)["inputs"], probe.make_inputs(seed + 2**100)["inputs"])
+    assert derive_seed(seed, "xor", "cells") != derive_seed(seed + 2**64, "xor", "cells")
+    assert min(new_seed().bit_length() for _ in range(8)) > 64  # each 2**-64 likely to fail, never seen
