@@ -1,6 +1,14 @@
 """xor: injected weights, loss, training trajectory, convergence, Keras — on the reference and on mistakes."""
 
+import importlib
+
+import numpy as np
+
 from conftest import EXAMPLES, REFERENCE, checks_by_name, copy_to_class, failing, grade_file, variant
+
+from grader import assignments
+from grader.rubric import Evidence
+from grader.sandbox.runner import Observation
 
 
 def test_reference_scores_full_marks_with_trusted_training_curves(tmp_path):
@@ -66,3 +74,57 @@ def test_keras2_code_from_the_notes_gets_migration_hints(tmp_path):
     assert sum("learning_rate=" in c.hint for c in result.cells) == 1
     assert checks["forward_pass_hidden"].status == "passed"  # the parts that work keep their points
     assert any("!pip install" in m for c in result.cells for m in c.magics)
+
+
+def float32_descent(judges, weights, eta, steps, update=(True, True, True, True), sign=-1.0):
+    """Gradient descent as a float32 TensorFlow solution computes it (the float32 rounding is the point)."""
+    x, t, current = judges.X.astype(np.float32), judges.T.astype(np.float32), [np.float32(w) for w in weights]
+    for _ in range(steps):
+        w1, b1, w2, b2 = current
+        h = 1 / (1 + np.exp(-(x @ w1 + b1)))
+        y = 1 / (1 + np.exp(-(h @ w2 + b2)))
+        dz2 = 2 * (y - t) * y * (1 - y)
+        dz1 = (dz2 @ w2.T) * h * (1 - h)
+        grads = [x.T @ dz1, dz1.sum(0, keepdims=True), h.T @ dz2, dz2.sum(0, keepdims=True)]
+        current = [w + np.float32(sign * eta) * g if u else w for w, g, u in zip(current, grads, update)]
+    return current
+
+
+def test_float32_training_through_a_sensitive_stretch_keeps_solves_xor_and_other_rules_do_not():
+    """At seed 7, start 2 leaves a plateau in steps 326-350, where 25 steps of η = 2 amplify float32 rounding
+    18 times past rtol 1e-2: a correct float32 train_step must still count as gradient descent, while other
+    update rules and jumps to a known solution from the same starts must not."""
+    loaded = assignments.load("xor")
+    judges = importlib.import_module(assignments.package_name("xor") + ".judges")
+    inputs = next(p for p in loaded.rubric.probes if p.name == "convergence").make_inputs(7)
+    eta, every, steps = inputs["eta"], inputs["every"], inputs["steps"]
+
+    def runs(**rule):
+        found = []
+        for start in inputs["starts"]:
+            snapshots, current = [], start
+            for _ in range(steps // every):
+                current = float32_descent(judges, current, eta, every, **rule)
+                snapshots.append(current)
+            found.append(snapshots)
+        return found
+
+    def judged(value):
+        return judges.convergence(Evidence(Observation(ok=True, value=value), Observation(ok=True, value=honest),
+                                           inputs, False))
+
+    honest = runs()
+    before = honest[1][12]
+    exact = judges.descend(before, eta, every)[-1]
+    assert not all(np.allclose(h, e, rtol=1e-2, atol=1e-3) for h, e in zip(honest[1][13], exact))  # the case
+    assert judged(honest).passed, judged(honest).message
+    for wrong in (dict(sign=1.0), dict(update=(True, True, True, False)), dict(update=(False, True, True, True)),
+                  dict(eta=eta * 4)):
+        rule = {k: v for k, v in wrong.items() if k != "eta"}
+        verdict = judged(runs(**rule) if "eta" not in wrong else
+                         [[float32_descent(judges, s, wrong["eta"], every * k) for k in range(1, steps // every + 1)]
+                          for s in inputs["starts"]])
+        assert not verdict.passed and "gradient descent" in verdict.message, (wrong, verdict.message)
+    solution = [np.array(w, np.float32) for w in ([[6.0, -6.0], [-6.0, 6.0]], [[-3.0, -3.0]], [[9.0], [9.0]], [[-4.5]])]
+    jumped = [run[:13] + [solution] * (len(run) - 13) for run in honest]  # a jump in the sensitive stretch
+    assert not judged(jumped).passed

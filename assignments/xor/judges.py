@@ -177,6 +177,34 @@ def solved(weights) -> bool:
     return bool(np.max(np.abs(forward(weights) - T)) < SOLVED_MARGIN)
 
 
+SENSITIVITY_NUDGE = 1e-5  # relative change of the starting weights: far above float32 rounding (6e-8 per op)
+SENSITIVITY_FACTOR = 5.0
+
+
+def window_matches(after, before, eta: float, every: int) -> bool:
+    """Whether ``after`` is ``every`` gradient-descent steps on from ``before``, as float32 arithmetic may
+    compute them. Mostly float32 rounding stays near 1e-5 after 25 steps, so rtol 1e-2 / atol 1e-3 of the
+    grader's float64 descent is ample; but where training leaves a plateau (η = 2 near a saddle) 25 steps
+    amplify rounding by orders of magnitude. There the allowance grows by how far descents from starts
+    nudged by SENSITIVITY_NUDGE end apart, measured on the spot: other update rules and jumps to a known
+    solution are far outside it, in windows where training is not that sensitive."""
+    try:
+        got = [np.asarray(a, np.float64) for a in after]
+        exact = descend(before, eta, every)[-1]
+        if all(np.allclose(g, e, rtol=1e-2, atol=1e-3) for g, e in zip(got, exact)):
+            return True
+        rng = np.random.default_rng(0)
+        spread = [np.zeros_like(e) for e in exact]
+        for _ in range(4):
+            nudged = [np.asarray(w, np.float64) * (1 + SENSITIVITY_NUDGE * rng.choice([-1.0, 1.0], size=np.shape(w)))
+                      for w in before]
+            spread = [np.maximum(s, np.abs(n - e)) for s, n, e in zip(spread, descend(nudged, eta, every)[-1], exact)]
+        return all(np.all(np.abs(g - e) <= 1e-3 + 1e-2 * np.abs(e) + SENSITIVITY_FACTOR * s)
+                   for g, e, s in zip(got, exact, spread))
+    except (TypeError, ValueError):  # weights of other shapes: not this network's descent
+        return False
+
+
 def convergence(evidence: Evidence) -> Verdict:
     runs, reference = evidence.got, evidence.expected
     every, eta, steps = evidence.inputs["every"], evidence.inputs["eta"], evidence.inputs["steps"]
@@ -191,8 +219,7 @@ def convergence(evidence: Evidence) -> Verdict:
         # every snapshot must be `every` gradient-descent steps on from the one before, as the grader
         # computes them: weights that jump to a known solution do not count as training
         for k, (before, after) in enumerate(zip([start] + run[:-1], run), start=1):
-            if not all(np.allclose(np.asarray(a, np.float64), b, rtol=1e-2, atol=1e-3)
-                       for a, b in zip(after, descend(before, eta, every)[-1])):
+            if not window_matches(after, before, eta, every):
                 if k == 1 and same_weights(after, start):
                     return failed(f"train_step({eta:g}) did not change the weights: not implemented yet, or it "
                                   "updates copies instead of the tf.Variables", curves=curves)

@@ -59,7 +59,9 @@ PROBES = (
 # differ by ~1e-6 relatively and sums of four squares add their rounding. Training steps: rtol 1e-4 /
 # atol 1e-6 per step for 5 steps (judges.trajectory). Convergence: each 25-step stretch must be within
 # rtol 1e-2 / atol 1e-3 of the grader's float64 gradient descent from the same weights, which separates
-# float32 rounding (1e-5 after 25 steps) from any other update rule by orders of magnitude.
+# float32 rounding (1e-5 after 25 steps) from any other update rule by orders of magnitude — except where
+# training leaves a plateau and 25 steps of η = 2 amplify rounding: there the allowance grows by the
+# measured spread of descents from nudged starts (judges.window_matches; seen at seed 7, start 2).
 CHECKS = (
     Check("forward_pass", 2, "forward_lecture",
           matches_reference(what="run_network(x) on the four XOR inputs with the grader's weights",
