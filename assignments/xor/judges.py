@@ -54,8 +54,8 @@ EXPECTED_SHAPES = {"W1": (2, 2), "b1": (1, 2), "W2": (2, 1), "b2": (1, 1)}
 
 
 def shapes(evidence: Evidence) -> Verdict:
-    """Each variable's declared shape and dtype, named one by one; a bias of shape (k,) for (1, k) defines
-    the same network (it broadcasts the same way) and is accepted."""
+    """Each variable's declared shape and dtype, named one by one; a bias of shape (k,) for (1, k), or a
+    scalar for (1, 1), defines the same network (it broadcasts the same way) and is accepted."""
     got = evidence.got if isinstance(evidence.got, dict) else {}
     problems, accepted = [], []
     for name, want in EXPECTED_SHAPES.items():
@@ -63,7 +63,7 @@ def shapes(evidence: Evidence) -> Verdict:
         shape = tuple(int(n) for n in entry.get("shape", []) if isinstance(n, (int, np.integer)))
         dtype = entry.get("dtype")
         if shape != want:
-            if name.startswith("b") and shape == want[1:]:
+            if name.startswith("b") and (shape == want[1:] or (shape == () and want[-1] == 1)):
                 accepted.append(f"{name} {shape} (broadcasts like {want})")
             elif shape == want[::-1]:
                 problems.append(f"{name} has shape {shape}, expected {want}: transposed — {name} is "

@@ -91,8 +91,10 @@ def _array_difference(got, expected, rtol, atol, hidden, label, where, check_dty
         elif arr.size == exp.size:
             text += " (same number of entries: a reshape or a wrong axis?)"
         return Difference(where, text)
+    # a float in more precision than expected (float64 for float32) is the same number: its values decide
+    wider_float = arr.dtype.kind == exp.dtype.kind == "f" and arr.dtype.itemsize >= exp.dtype.itemsize
     if check_dtype and isinstance(expected, np.ndarray) and isinstance(got, np.ndarray) \
-            and arr.dtype != exp.dtype:
+            and arr.dtype != exp.dtype and not wider_float:
         return Difference(where, f"{label}dtype {arr.dtype}, expected {exp.dtype}"
                                  " (create or tf.cast the tensor with the right dtype)")
     if exp.dtype == bool or arr.dtype == bool:
