@@ -9,15 +9,39 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import HarnessError
 from .rubric import Rubric
 
 COURSE_ORDER = ("gradient_descent", "xor", "softmax", "mnist", "iris")
 
 
+class NoCourse(HarnessError):
+    """No course folder to grade against: said in one line, with how to point at one."""
+
+
+HOW_TO_POINT = ("run grader inside a course folder (one holding assignments/<id>/rubric.py), pass --course DIR, "
+                "or set GRADER_COURSE_DIR")
+
+
+def is_course(folder: Path) -> bool:
+    return any((folder / "assignments").glob("*/rubric.py"))
+
+
 def course_root() -> Path:
-    """The folder holding ``assignments/`` and ``reference/`` (GRADER_COURSE_DIR overrides)."""
+    """The folder holding ``assignments/`` (and, for instructors, ``reference/``): GRADER_COURSE_DIR (which
+    ``--course`` sets), else the current directory, else the source checkout this grader runs from. A
+    regular install has no course of its own: the course (or a student kit) is a folder of its own."""
     configured = os.environ.get("GRADER_COURSE_DIR")
-    return Path(configured).resolve() if configured else Path(__file__).resolve().parent.parent
+    if configured:
+        folder = Path(configured).expanduser().resolve()
+        if not is_course(folder):
+            raise NoCourse(f"{configured} is not a course folder (no assignments/<id>/rubric.py in it); "
+                           + HOW_TO_POINT)
+        return folder
+    for folder in (Path.cwd(), Path(__file__).resolve().parent.parent):
+        if is_course(folder):
+            return folder
+    raise NoCourse("no course found: " + HOW_TO_POINT)
 
 
 class UnknownAssignment(KeyError):
@@ -48,9 +72,24 @@ def package_name(assignment_id: str) -> str:
     return f"grader_course_{assignment_id}"
 
 
-@functools.lru_cache(maxsize=None)
 def load(assignment_id: str) -> Assignment:
+    """The assignment as its files are now: an edited rubric is loaded afresh (the key holds their times)."""
     root = course_root()
+    return _load(root, assignment_id, _signature(root / "assignments" / assignment_id))
+
+
+def _signature(folder: Path) -> tuple:
+    try:
+        return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.py")))
+    except OSError:
+        return ()
+
+
+load.cache_clear = lambda: _load.cache_clear()  # type: ignore[attr-defined]
+
+
+@functools.lru_cache(maxsize=None)
+def _load(root: Path, assignment_id: str, signature: tuple = ()) -> Assignment:
     folder = root / "assignments" / assignment_id
     rubric_file = folder / "rubric.py"
     if not rubric_file.is_file():

@@ -22,6 +22,7 @@ from . import __version__, assignments, datasets, observation_cache, student_kit
 from .assignments import Assignment
 from .errors import HarnessError
 from .gate import clean_text
+from .identify import identify
 from .judge.judge import judge_submission
 from .judge.causes import defined_names
 from .notebook import UnreadableSubmission, cells_of, code_cells, notebook_view, parse, read_bytes
@@ -59,6 +60,15 @@ def package_version(name: str) -> str:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return "not installed"
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during a run: ``run`` holds every submission finished before it (``complete`` False);
+    ``cause`` is the interrupt itself."""
+
+    def __init__(self, run: "GradingRun", cause: BaseException):
+        super().__init__(*cause.args)
+        self.run, self.cause = run, cause
 
 
 @dataclass
@@ -167,6 +177,8 @@ def grade_one(plan: Plan, submission: Submission, launcher=None, reference_launc
                             sources={c["index"]: c["source"] for c in loaded.cells},
                             probes_source=plan.assignment.probes_source, template_names=plan.template_names())
     result.notebook = notebook_view(notebook, rubric.parameters)
+    result.content_sha256 = hashlib.sha256(data).hexdigest()
+    result.identified = submission.identified
     return result
 
 
@@ -182,7 +194,8 @@ def display_path(path: Path) -> str:
 def error_result(submission: Submission, message: str, max_score: float = 0.0) -> SubmissionResult:
     return SubmissionResult(student=submission.student, assignment=submission.assignment,
                             path=display_path(submission.path), status="error", score=0.0, max_score=max_score,
-                            duration_s=0.0, message=clean_text(message, 2000))
+                            duration_s=0.0, message=clean_text(message, 2000), identified=submission.identified,
+                            counted=submission.counted)
 
 
 def ungraded_result(submission: Submission, why: str, max_score: float = 0.0) -> SubmissionResult:
@@ -191,7 +204,8 @@ def ungraded_result(submission: Submission, why: str, max_score: float = 0.0) ->
     return SubmissionResult(student=submission.student, assignment=submission.assignment,
                             path=display_path(submission.path), status="ungraded", score=None, max_score=max_score,
                             duration_s=0.0, message=clean_text(f"not graded: the grader failed ({why}); this is not "
-                                                               "the student's doing", 2000))
+                                                               "the student's doing", 2000),
+                            identified=submission.identified, counted=submission.counted)
 
 
 def new_run(seed: int, mode: str) -> GradingRun:
@@ -210,7 +224,15 @@ def grade(root: Path, assignment: str | None = None, seed: int | None = None, jo
     known = assignments.known_ids()
     if assignment and assignment not in known:
         raise HarnessError(f"unknown assignment {assignment!r}; known: {', '.join(known)}")
-    found = discover(root, known, assignment)
+    return grade_found(discover(root, known, assignment), seed, jobs, public_only, data_dir, progress, warm, force,
+                       scheduler)
+
+
+def grade_found(found: list[Submission], seed: int, jobs: int = 1, public_only: bool = False,
+                data_dir: Path | None = None, progress: Callable[[SubmissionResult], None] | None = None,
+                warm: bool = True, force: bool = False, scheduler: str | None = None) -> GradingRun:
+    """Grade submissions already found (``discover``), e.g. only those a gradebook has no grade for."""
+    datasets.configure(data_dir)
     if scheduler:
         from . import distributed
 
@@ -236,14 +258,22 @@ def grade(root: Path, assignment: str | None = None, seed: int | None = None, jo
 
 def check(path: Path, assignment: str | None = None, data_dir: Path | None = None) -> GradingRun:
     """A student's self-check: the public checks only, on one file, with a fixed seed."""
-    assignment = assignment or path.stem
     datasets.configure(data_dir)
-    if assignment not in assignments.known_ids():
-        raise HarnessError(f"cannot tell which assignment {path.name} is: name it <assignment>.ipynb "
-                           f"or pass --assignment (one of {', '.join(assignments.known_ids())})")
+    known, how = assignments.known_ids(), ""
+    if assignment is None:
+        try:
+            data = read_bytes(path)
+        except UnreadableSubmission:
+            data = None
+        found = identify(path.name, data, known)
+        if found.problem:
+            raise HarnessError(f"cannot tell which assignment this is: {found.problem}, or pass --assignment")
+        assignment, how = found.assignment, found.how
+    elif assignment not in known:
+        raise HarnessError(f"unknown assignment {assignment!r}; known: {', '.join(known)}")
     loaded = assignments.load(assignment)
     plan = Plan(loaded, loaded.rubric.checks_for(public_only=True), CHECK_SEED, data_dir, mode=CHECK)
-    submission = Submission(path.parent.name or "me", assignment, path)
+    submission = Submission(path.parent.name or "me", assignment, path, identified=how)
     return run_plans([submission], {assignment: plan}, CHECK_SEED, "check", 1, None)
 
 
@@ -272,7 +302,9 @@ def run_plans(found: list[Submission], plans: dict[str, Plan], seed: int, mode: 
     channel.CANCELLED.clear()
     students, references = launchers_for(plans, jobs, warm and any(s.problem is None for s in found))
 
-    def work(sub: Submission) -> SubmissionResult:
+    finished: dict[int, SubmissionResult] = {}  # by position: what an interrupt keeps
+
+    def work(position: int, sub: Submission) -> SubmissionResult:
         try:
             result = error_result(sub, sub.problem) if sub.problem else \
                 grade_one(plans[sub.assignment], sub, students, references)
@@ -285,8 +317,11 @@ def run_plans(found: list[Submission], plans: dict[str, Plan], seed: int, mode: 
             result = ungraded_result(sub, f"internal grader error: {type(exc).__name__}: {exc}",
                                      plans[sub.assignment].assignment.rubric.max_score if sub.assignment in plans else 0.0)
             run.harness_errors.append(f"{sub.path}: {type(exc).__name__}: {exc}")
+        if channel.CANCELLED.is_set():  # its sandbox may have been killed by our own stop: not its result
+            raise Cancelled("the run was stopped")
         if progress:
             progress(result)
+        finished[position] = result
         return result
 
     def prefetch(plan: Plan) -> None:
@@ -300,13 +335,18 @@ def run_plans(found: list[Submission], plans: dict[str, Plan], seed: int, mode: 
         try:
             # references first, in parallel across assignments, so students never wait on each other's
             list(pool.map(prefetch, plans.values()))
-            futures = [pool.submit(work, sub) for sub in found]
+            futures = [pool.submit(work, position, sub) for position, sub in enumerate(found)]
             run.submissions = [future.result() for future in futures]
-        except BaseException:  # Ctrl-C, SIGTERM (see cli), Cancelled: stop every sandbox now, leave nothing
+        except BaseException as exc:  # Ctrl-C, SIGTERM (see cli), Cancelled: stop every sandbox now, leave nothing
             channel.CANCELLED.set()
             for future in futures:
                 future.cancel()
             launchers.close_all()
-            raise
+            if not isinstance(exc, KeyboardInterrupt):
+                raise
+            pool.shutdown(wait=True, cancel_futures=True)  # quick: every sandbox is gone; a result being recorded ends
+            run.submissions = [finished[p] for p in sorted(finished)]
+            run.complete = False
+            raise Interrupted(run, exc) from None
     run.harness_errors = sorted(set(run.harness_errors))
     return run

@@ -84,6 +84,10 @@ class SubmissionResult:
     peak_rss_kb: int = 0  # the submission's process, when measured (warm workers)
     environment: dict = field(default_factory=dict)  # versions as seen inside the sandbox
     notebook: list[NotebookCell] = field(default_factory=list)  # the submission's cells, for the student page
+    content_sha256: str = ""  # of the file as graded (the gradebook's key for "nothing changed")
+    identified: str = ""  # how the grader knew which assignment this is, when not from an exact file name
+    overrides: list[dict] = field(default_factory=list)  # the instructor's, applied to score (see gradebook)
+    counted: bool = True  # False: an extra file beside the one graded for this assignment, never its grade
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -108,6 +112,7 @@ class GradingRun:
     mode: str  # "grade" (all checks) | "check" (public checks only)
     submissions: list[SubmissionResult] = field(default_factory=list)
     harness_errors: list[str] = field(default_factory=list)
+    complete: bool = True  # False: stopped (Ctrl-C, SIGTERM) before every submission was graded
 
     def to_dict(self) -> dict:
         data = asdict(self)

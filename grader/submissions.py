@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .gate import clean_text
+from .identify import identify
+from .notebook import UnreadableSubmission, read_bytes
 
 GRADED_SUFFIXES = (".ipynb", ".py")
 IGNORED_NAMES = {".ipynb_checkpoints", "__pycache__", ".DS_Store", ".git"}
@@ -27,6 +29,8 @@ class Submission:
     path: Path
     problem: str | None = None
     content: bytes | None = None  # the file's bytes when they came over the network (Dask), not from path
+    identified: str = ""  # how the assignment was recognised when the file is not named <assignment>.ipynb
+    counted: bool = True  # False: an extra file beside the one graded for the same assignment
 
 
 def display_name(raw: str) -> str:
@@ -85,7 +89,8 @@ def discover(root: Path, known: list[str], only: str | None = None) -> list[Subm
 
 
 def _student_folder(folder: Path, student: str, known: list[str]) -> list[Submission]:
-    found, seen = [], set()
+    found: list[Submission] = []
+    chosen: dict[str, tuple] = {}  # assignment -> (rank, Submission): the surest file of each assignment
     try:
         entries = sorted(folder.iterdir(), key=lambda p: (p.suffix != ".ipynb", p.name))
     except OSError as exc:
@@ -102,17 +107,49 @@ def _student_folder(folder: Path, student: str, known: list[str]) -> list[Submis
                                     f"<assignment>.ipynb directly in the student's folder"))
         elif kind != "file":
             found.append(Submission(student, stem, path, special(kind)))
-        elif path.stem not in known:
-            found.append(Submission(student, stem, path,
-                                    f"'{name}' is not a known assignment (expected one of: "
-                                    f"{', '.join(k + '.ipynb' for k in known)})"))
         elif path.suffix not in GRADED_SUFFIXES:
             found.append(Submission(student, stem, path,
-                                    f"'{path.suffix}' files are not graded: submit {stem}.ipynb or .py"))
-        elif path.stem in seen:
-            found.append(Submission(student, stem, path,
-                                    f"{name} ignored: {stem}.ipynb was submitted too and was graded"))
+                                    f"'{path.suffix}' files are not graded: submit {stem}.ipynb or .py"
+                                    if path.stem in known else
+                                    f"'{name}' is not a known assignment (expected one of: "
+                                    f"{', '.join(k + '.ipynb' for k in known)})"))
         else:
-            seen.add(path.stem)
-            found.append(Submission(student, path.stem, path))
-    return found
+            try:
+                data = read_bytes(path)
+            except UnreadableSubmission:
+                data = None  # said when it is graded; the name may still tell the assignment
+            found_as = identify(path.name, data, known)
+            if found_as.problem:
+                found.append(Submission(student, stem, path, display_name(found_as.problem)))
+                continue
+            assignment = found_as.assignment
+            candidate = Submission(student, assignment, path, identified=display_name(found_as.how))
+            rank = (found_as.rank, path.suffix != ".ipynb", path.name)
+            if assignment in chosen and chosen[assignment][0] <= rank:
+                found.append(_extra(candidate, chosen[assignment][1]))
+                continue
+            if assignment in chosen:
+                found.append(_extra(chosen[assignment][1], candidate))
+            chosen[assignment] = (rank, candidate)
+    return found + [submission for _, submission in chosen.values()]
+
+
+def _extra(extra: Submission, graded: Submission) -> Submission:
+    return Submission(extra.student, extra.assignment, extra.path,
+                      f"{display_name(extra.path.name)} ignored: {display_name(graded.path.name)} was submitted too "
+                      f"and was graded as {graded.assignment}", counted=False)
+
+
+def layout_problem(root: Path, found: list[Submission], only: str | None = None) -> str | None:
+    """Why a folder cannot be a class of submissions (said before anything is graded), or None."""
+    if any(s.student != "(no student)" for s in found):
+        return None
+    notebooks = [s for s in found if s.path.suffix in GRADED_SUFFIXES and s.path.parent == root]
+    if notebooks:
+        return (f"{root} holds notebooks, not student folders: it looks like one student's folder. Grade the "
+                f"folder above it (one folder per student), or self-check a file with: grader check "
+                f"{notebooks[0].path}")
+    if not found:
+        what = f"no {only} submissions" if only else "no submissions"
+        return f"{what} in {root}: expected one folder per student holding <assignment>.ipynb files"
+    return None

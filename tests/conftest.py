@@ -21,9 +21,16 @@ SEED = 7
 def isolated_cache(tmp_path_factory):
     """Tests never read a reference cache left by an earlier run (but share one within the session)."""
     os.environ["GRADER_CACHE_DIR"] = str(tmp_path_factory.mktemp("reference-cache"))
+    os.environ["GRADER_GRADEBOOK"] = str(tmp_path_factory.mktemp("gradebook") / "session.sqlite")
     shared = ROOT.parent / "shared" / "data"
     if "GRADER_DATA_DIR" not in os.environ and (shared / "mnist.npz").is_file():
         os.environ["GRADER_DATA_DIR"] = str(shared)
+
+
+@pytest.fixture(autouse=True)
+def own_gradebook(tmp_path, monkeypatch):
+    """Each test's `grader grade` records into a gradebook of its own (module fixtures share the session's)."""
+    monkeypatch.setenv("GRADER_GRADEBOOK", str(tmp_path / "gradebook.sqlite"))
 
 
 def skip_without_mnist() -> None:

@@ -155,7 +155,7 @@ def test_student_output_cannot_run_script_in_the_instructors_browser(tmp_path):
 
     attack = "<script>document.body.setAttribute('data-pwned', 'yes')</script><img src=x onerror=alert(1)>"
     run = new_run(1, "grade")
-    run.submissions = [SubmissionResult("eve", "xor", "eve/xor.ipynb", "graded", 0.0, 22.0, 1.0, attack,
+    run.submissions = [SubmissionResult("eve", "xor", "eve/xor.ipynb", "crashed", 0.0, 22.0, 1.0, attack,
                                         cells=[CellReport(1, "code cell 1", "ok", output=attack)])]
     html.write(run, tmp_path)
     for page in (tmp_path / "index.html", page_of(tmp_path, "eve", "xor")):

@@ -76,6 +76,8 @@ def _python_roots() -> list[Path]:
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):
         roots.add(Path(sysconfig.get_paths()[key]))
     roots.add(Path(sys.executable).resolve().parent.parent)
+    # package folders added by a .pth file or PYTHONPATH (never the current directory or a script's folder)
+    roots.update(Path(p) for p in sys.path if Path(p).name in ("site-packages", "dist-packages"))
     system = ("/usr", "/bin", "/lib", "/lib64", "/sbin")
     kept = sorted(r for r in roots if r.exists() and not str(r).startswith(system))
     # drop roots nested inside another root

@@ -16,14 +16,17 @@ def write(run: GradingRun, out: Path) -> Path:
     path = out / "grades.csv"
     handle = io.StringIO(newline="")
     writer = csv.writer(handle)
-    writer.writerow(COLUMNS)
+    writer.writerow((*COLUMNS, "overrides"))
     for sub in run.submissions:
-        writer.writerow([_cell("" if getattr(sub, column) is None else getattr(sub, column)) for column in COLUMNS])
+        overrides = "; ".join(f"{o['check'] or 'total'} = {o['points']:g} ({o['reason']}; {o['made_by']})"
+                              for o in sub.overrides)
+        writer.writerow([spreadsheet_safe("" if getattr(sub, column) is None else getattr(sub, column))
+                         for column in COLUMNS] + [spreadsheet_safe(overrides)])
     atomic_write(path, handle.getvalue())
     return path
 
 
-def _cell(value):
+def spreadsheet_safe(value):
     """A spreadsheet runs a cell that starts with = + - @ as a formula: a name or message must not."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value

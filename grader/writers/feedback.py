@@ -6,6 +6,7 @@ its name, points and result (unless the rubric allows its message): no hidden va
 
 from __future__ import annotations
 
+import functools
 import html
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from ..results import GradingRun, SubmissionResult
 from . import plots
 from .visibility import STUDENT_UNGRADED, public_view
 from .files import ReportNames, atomic_write
+from .stamp import first_line, page_digest
 
 SYMBOL = {"passed": "✔", "failed": "✘", "error": "✘"}
 HIGHLIGHT_CSS = HtmlFormatter(style="default").get_style_defs(".highlight")
@@ -34,8 +36,12 @@ def clean_html(text: str) -> str:
                         protocols=["http", "https", "mailto"], strip=True)
 
 
-EXPORTER = HTMLExporter(template_name="basic", sanitize_html=True, exclude_anchor_links=True)
-EXPORTER.register_filter("clean_html", clean_html)
+@functools.cache
+def exporter() -> HTMLExporter:
+    """Made on first use: it looks for nbconvert's templates, which a command that writes no page never needs."""
+    made = HTMLExporter(template_name="basic", sanitize_html=True, exclude_anchor_links=True)
+    made.register_filter("clean_html", clean_html)
+    return made
 
 
 def feedback_html(tests: list[dict]) -> str:
@@ -109,7 +115,7 @@ def notebook_of(sub: SubmissionResult, tests: list[dict]) -> nbformat.NotebookNo
 
 def render(run: GradingRun, sub: SubmissionResult, environment, index: str) -> str:
     tests = [public_view(t) for t in sub.tests]
-    body, _ = EXPORTER.from_notebook_node(notebook_of(sub, tests))
+    body, _ = exporter().from_notebook_node(notebook_of(sub, tests))
     shown = {t.name for t in sub.tests if t.visibility != "hidden"}
     images = [(plots.curve_image(c), c.title) for c in sub.curves if c.check in shown]
     return environment.get_template("student.html.j2").render(
@@ -121,8 +127,11 @@ def write(run: GradingRun, out: Path, names: ReportNames, environment) -> dict[i
     """feedback/<student>/<assignment>.html for each submission; {position: why its page failed}."""
     failures = {}
     for position, sub in enumerate(run.submissions):
+        path = out / names.feedback(sub.student, sub.assignment)
         try:
-            atomic_write(out / names.feedback(sub.student, sub.assignment), render(run, sub, environment, ""))
+            stamp = f"<!-- nn-grader student page {page_digest(run, sub)} -->\n"
+            if first_line(path) != stamp:
+                atomic_write(path, stamp + render(run, sub, environment, ""))
         except Exception as exc:  # this page only
             failures[position] = f"its student page could not be written: {type(exc).__name__}: {str(exc)[:200]}"
     return failures

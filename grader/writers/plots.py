@@ -11,7 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from ..results import Curve, GradingRun  # noqa: E402
+from ..results import Curve  # noqa: E402
 
 
 def _data_uri(figure) -> str:
@@ -91,17 +91,18 @@ def _curve_image(curve: Curve) -> str:
     return _data_uri(figure)
 
 
-def score_distribution(run: GradingRun) -> str | None:
+def score_distribution(results) -> str | None:
+    """A stacked histogram of the given results' scores (a run's, or the gradebook's current grades)."""
     try:
-        return _score_distribution(run)
+        return _score_distribution(list(results))
     except Exception:
         plt.close("all")
         return None
 
 
-def _score_distribution(run: GradingRun) -> str | None:
+def _score_distribution(results) -> str | None:
     by_assignment: dict[str, list[float]] = defaultdict(list)
-    for sub in run.submissions:
+    for sub in results:
         if sub.max_score and sub.score is not None:  # an ungraded submission has no score to count
             by_assignment[sub.assignment].append(100.0 * sub.score / sub.max_score)
     if not by_assignment:

@@ -80,4 +80,28 @@ def summary(run: GradingRun, out: str) -> str:
     counts = {s: sum(sub.status == s for sub in run.submissions)
               for s in ("graded", "timeout", "crashed", "error", "ungraded")}
     parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    return f"{len(run.submissions)} submissions ({parts}); seed {run.seed}; reports in {out}/index.html"
+    state = "" if run.complete else " — INCOMPLETE (stopped early)"
+    return f"{len(run.submissions)} submissions ({parts}){state}; reports in {out}/index.html"
+
+
+def changes_table(changes) -> str:
+    """What a regrade changed: one line per student and assignment whose score moved, its checks below."""
+    totals = [c for c in changes if c.check is None]
+    lines = [f"\nScores changed for {len(totals)} submission(s) since the last grading:"]
+    width = max([len(f"{c.student}/{c.assignment}") for c in totals] + [10])
+    for total in totals:
+        lines.append(f"  {total.student + '/' + total.assignment:<{width}}  {_points(total.before):>6} → "
+                     f"{_points(total.after):<6} {_delta(total.delta):>7}   ({total.why})")
+        for c in changes:
+            if c.check is not None and (c.student, c.assignment) == (total.student, total.assignment):
+                lines.append(f"  {'':<{width}}    {c.check}: {_points(c.before)} → {_points(c.after)} "
+                             f"({_delta(c.delta)})")
+    return "\n".join(lines)
+
+
+def _points(value) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def _delta(value) -> str:
+    return "" if value is None else f"{value:+g}"

@@ -1,0 +1,1 @@
+"""Each command of the command line (parsing is in grader/cli.py)."""
