@@ -106,6 +106,10 @@ def parser() -> argparse.ArgumentParser:
                             "pages to hand back")
     p.add_argument("out", type=Path, help="the folder to write into")
 
+    p = commands.add_parser("history", parents=[common, book], help="every grading attempt of a student")
+    p.add_argument("student", help="the student's id (their submission folder's name)")
+    p.add_argument("--assignment", metavar="ID", help="only this assignment")
+
     p = commands.add_parser("override", parents=[common, book], help="set a score by hand (kept through regrades)",
                             description="grader override STUDENT ASSIGNMENT [CHECK] POINTS --reason TEXT")
     p.add_argument("target", nargs="*", metavar="STUDENT ASSIGNMENT [CHECK] POINTS",
@@ -119,12 +123,13 @@ def parser() -> argparse.ArgumentParser:
 
 HANDLERS = {"grade": grade.run_grade, "check": student.run_check, "list": student.run_list, "kit": student.run_kit,
             "import": course.run_import, "export": course.run_export, "feedback": course.run_feedback,
-            "override": course.run_override}
+            "override": course.run_override, "history": course.run_history}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if getattr(args, "course", None) is not None:
+    course_before = os.environ.get("GRADER_COURSE_DIR")
+    if getattr(args, "course", None) is not None:  # for this command only (main may be called as a library)
         os.environ["GRADER_COURSE_DIR"] = str(args.course)
     try:
         previous = signal.signal(signal.SIGTERM, _terminate)
@@ -151,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if course_before is None:
+            os.environ.pop("GRADER_COURSE_DIR", None)
+        else:
+            os.environ["GRADER_COURSE_DIR"] = course_before
 
 
 if __name__ == "__main__":

@@ -311,9 +311,13 @@ def run_plans(found: list[Submission], plans: dict[str, Plan], seed: int, mode: 
         except Cancelled:
             raise
         except (HarnessError, datasets.DataSetMissing) as exc:
+            if channel.CANCELLED.is_set():  # e.g. a worker that could not start because we were stopping it
+                raise Cancelled("the run was stopped") from exc
             result = ungraded_result(sub, str(exc).splitlines()[0], plans[sub.assignment].assignment.rubric.max_score)
             run.harness_errors.append(str(exc))
         except Exception as exc:  # a bug in the grader: this submission gets a result, the run says so
+            if channel.CANCELLED.is_set():
+                raise Cancelled("the run was stopped") from exc
             result = ungraded_result(sub, f"internal grader error: {type(exc).__name__}: {exc}",
                                      plans[sub.assignment].assignment.rubric.max_score if sub.assignment in plans else 0.0)
             run.harness_errors.append(f"{sub.path}: {type(exc).__name__}: {exc}")

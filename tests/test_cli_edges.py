@@ -26,11 +26,11 @@ def test_list_into_a_closed_pipe_ends_quietly():
     assert done.stdout.startswith("course:") and "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
 
 
-def test_an_invalid_sandbox_setting_is_one_line(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("GRADER_SANDBOX", "docker")
-    assert main(["grade", str(EXAMPLES), "--assignment", "softmax", "--out", str(tmp_path)]) == 2
-    err = capsys.readouterr().err
-    assert "GRADER_SANDBOX must be" in err and err.count("\n") == 1
+def test_an_invalid_sandbox_setting_is_one_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "grader", "grade", str(EXAMPLES), "--assignment", "softmax",
+                           "--out", str(tmp_path)], env=dict(os.environ, GRADER_SANDBOX="docker"), cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "GRADER_SANDBOX must be" in done.stderr and done.stderr.count("\n") == 1
 
 
 def test_an_unknown_course_is_one_line(tmp_path, capsys):

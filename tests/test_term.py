@@ -83,6 +83,10 @@ def test_a_term_import_grade_override_regrade_feedback_export(tmp_path, monkeypa
     assert ben["count_above"]["score"] == 1 and "set to 1 by the instructor" in ben["count_above"]["message"]
     assert results["ben"]["overrides"][0]["reason"].startswith("accepted") and results["ada"]["score"] == 26
     assert len(book.history("ben", "gradient_descent")) == 2  # both attempts kept
+    assert main(["history", "ben", *common]) == 0
+    history = capsys.readouterr().out.splitlines()
+    assert len([line for line in history if "gradient_descent" in line and "#" in line]) == 3  # 2 + the override
+    assert history[1].startswith("* ") and not history[0].startswith("* ")  # the newest counts
 
     # hand back, export
     assert main(["feedback", str(tmp_path / "handback"), *common]) == 0

@@ -104,6 +104,28 @@ def run_feedback(args) -> int:
     return 2 if failures else 0
 
 
+def run_history(args) -> int:
+    """Every attempt of one student (or one submission): when, which file, status, score, what counted."""
+    book = open_gradebook(args)
+    counted = {a.id for a in book.current_all()}
+    assignments_of = [args.assignment] if args.assignment else assignments.known_ids()
+    shown = 0
+    for assignment in assignments_of:
+        for a in book.history(args.student, assignment):
+            mark = "*" if a.id in counted else " "
+            score = "not graded" if a.score is None else f"{a.score:g}/{a.max_score:g}"
+            print(printable(f"{mark} #{a.id} {a.graded_at} {assignment:<17} {a.status:<8} {score:<10} "
+                            f"file {a.content_hash[:10]} rubric {a.fingerprint[:8]}  {a.path}"))
+            shown += 1
+    for o in book.overrides(args.student):
+        print(printable(f"  override #{o.id} {o.assignment} {o.check or '(total)'} = {o.points:g}: {o.reason} "
+                        f"({o.made_by}, {o.made_at})"))
+    if not shown:
+        raise HarnessError(f"no attempts for {args.student!r} in the gradebook")
+    print("* = the attempt that counts")
+    return 0
+
+
 def run_override(args) -> int:
     book = open_gradebook(args)
     if args.list:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shlex
+import threading
 import sys
 from pathlib import Path
 
@@ -52,21 +54,24 @@ def run_grade(args) -> int:
     problem = layout_problem(args.submissions, found, args.assignment)
     if problem:
         raise HarnessError(problem)
-    progress = terminal.Progress(len(found))
     if args.no_gradebook:
+        book, seed, note = None, pipeline.new_seed() if args.seed is None else args.seed, "seed drawn for this run"
+    else:
+        book = open_gradebook(args)
+        seed, note = grading.choose_seed(book, args.seed, args.new_seed)
+    progress = PagesAsTheyCome(terminal.Progress(len(found)), args.out, seed, found)
+    if book is None:
         try:
-            run = pipeline.grade_found(found, pipeline.new_seed() if args.seed is None else args.seed, args.jobs,
-                                       data_dir=args.data_dir, progress=progress, force=args.force,
-                                       scheduler=args.scheduler)
+            run = pipeline.grade_found(found, seed, args.jobs, data_dir=args.data_dir, progress=progress,
+                                       force=args.force, scheduler=args.scheduler)
             interrupted = None
         except pipeline.Interrupted as exc:
             run, interrupted = exc.run, exc.cause
-        changes, grid, note = [], None, "seed drawn for this run (--no-gradebook)"
+        changes, grid, note = [], None, f"seed: {note} (--no-gradebook)"
     else:
-        book = open_gradebook(args)
-        done = grading.grade_class(args.submissions, found, book, seed=args.seed, new_seed=args.new_seed,
-                                   jobs=args.jobs, data_dir=args.data_dir, force=args.force,
-                                   scheduler=args.scheduler, command=shlex.join(sys.argv), progress=progress)
+        done = grading.grade_class(args.submissions, found, book, seed=seed, seed_note=note, jobs=args.jobs,
+                                   data_dir=args.data_dir, force=args.force, scheduler=args.scheduler,
+                                   command=shlex.join(sys.argv), progress=progress)
         run, interrupted, changes, grid = done.run, done.interrupted, done.changes, done.grid
         note = f"{done.graded_now} graded now, {done.kept} unchanged since the gradebook's last grade; " \
                f"seed: {done.seed_note}"
@@ -84,6 +89,29 @@ def run_grade(args) -> int:
         interrupted.reported = True
         raise interrupted
     return 2 if run.harness_errors or problems else 0
+
+
+class PagesAsTheyCome:
+    """Progress, and each submission's two pages written the moment it is judged (while the next ones run),
+    so that the end of a run — or a Ctrl-C — has only the class files left to write."""
+
+    def __init__(self, progress, out: Path, seed: int, found):
+        self.progress, self.out = progress, out
+        self.header = pipeline.new_run(seed, "grade")
+        self.names = ReportNames(s.student for s in found)
+        self.lock = threading.Lock()
+
+    def __call__(self, result) -> None:
+        self.progress(result)
+        if result.overrides or result.student not in self.names.stems:
+            return  # written at the end, with the instructor's overrides applied
+        with self.lock:
+            one = dataclasses.replace(self.header, submissions=[result])
+            try:
+                html.write_pages(one, self.out, self.names)
+                feedback.write(one, self.out, self.names, html.ENVIRONMENT)
+            except Exception:  # written again, and any failure reported, with the rest at the end
+                pass
 
 
 def write_reports(run, out: Path, grid: ClassGrid | None = None, changes: list[Change] | None = None) -> list[str]:

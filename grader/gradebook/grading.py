@@ -75,12 +75,11 @@ def _why(before: Attempt, content: str, finger: str, seed: int) -> str:
     return ", ".join(reasons) or "graded again (--force)"
 
 
-def grade_class(root: Path, found: list[Submission], book: Gradebook, *, seed: int | None = None,
-                new_seed: bool = False, jobs: int = 1, data_dir: Path | None = None, force: bool = False,
+def grade_class(root: Path, found: list[Submission], book: Gradebook, *, seed: int, seed_note: str = "", jobs: int = 1, data_dir: Path | None = None, force: bool = False,
                 scheduler: str | None = None, command: str = "",
                 progress: Callable[[SubmissionResult], None] | None = None) -> ClassRun:
+    """Grade ``found`` with ``seed`` (see ``choose_seed``), keeping what the gradebook already has."""
     known = assignments.known_ids()
-    seed, seed_note = choose_seed(book, seed, new_seed)
     fingerprints = {a: fingerprint(a, "grade") for a in {s.assignment for s in found if s.assignment in known}}
     hashes: dict[Path, str] = {}
     kept: dict[Path, SubmissionResult] = {}

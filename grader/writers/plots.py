@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
-from collections import defaultdict
+import json
+import threading
+from collections import OrderedDict, defaultdict
 
 import matplotlib
 
@@ -35,13 +38,25 @@ def plottable(values) -> list[float]:
     return out
 
 
+DRAWING = threading.Lock()  # pyplot is one state machine: pages written from several threads draw in turn
+_DRAWN: "OrderedDict[str, str | None]" = OrderedDict()  # the same curve on the instructor's and student's page
+
+
 def curve_image(curve: Curve) -> str | None:
     """The curve as a PNG data URI, or None if it cannot be drawn (the page says so instead)."""
-    try:
-        return _curve_image(curve)
-    except Exception:
-        plt.close("all")
-        return None
+    key = json.dumps(dataclasses.asdict(curve), sort_keys=True, default=str)
+    with DRAWING:
+        if key in _DRAWN:
+            return _DRAWN[key]
+        try:
+            image = _curve_image(curve)
+        except Exception:
+            plt.close("all")
+            image = None
+        _DRAWN[key] = image
+        while len(_DRAWN) > 64:
+            _DRAWN.popitem(last=False)
+        return image
 
 
 COLOURS = ("#1f6fb4", "#d1495b", "#2a9d5c", "#8e5cc4", "#e08e0b", "#16a3b8", "#6b4f2a", "#c2549b")
@@ -93,11 +108,12 @@ def _curve_image(curve: Curve) -> str:
 
 def score_distribution(results) -> str | None:
     """A stacked histogram of the given results' scores (a run's, or the gradebook's current grades)."""
-    try:
-        return _score_distribution(list(results))
-    except Exception:
-        plt.close("all")
-        return None
+    with DRAWING:
+        try:
+            return _score_distribution(list(results))
+        except Exception:
+            plt.close("all")
+            return None
 
 
 def _score_distribution(results) -> str | None:
