@@ -75,7 +75,13 @@ def package_name(assignment_id: str) -> str:
 def load(assignment_id: str) -> Assignment:
     """The assignment as its files are now: an edited rubric is loaded afresh (the key holds their times)."""
     root = course_root()
-    return _load(root, assignment_id, _signature(root / "assignments" / assignment_id))
+    loaded = _load(root, assignment_id, _signature(root / "assignments" / assignment_id))
+    package = sys.modules.get(package_name(assignment_id))
+    if package is None or list(getattr(package, "__path__", [])) != [str(loaded.folder)]:
+        # the same id was loaded since from another course (a kit): this one's modules are gone, load afresh
+        _load.cache_clear()
+        loaded = _load(root, assignment_id, _signature(root / "assignments" / assignment_id))
+    return loaded
 
 
 def _signature(folder: Path) -> tuple:

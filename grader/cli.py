@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import __version__, assignments
 from .commands import course, grade, student
+from .packaging import commands as packaging
 from .errors import HarnessError
 from .gate import printable
 from .gradebook.roster import RosterError
@@ -118,6 +119,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--by", help="who decided (default: your login name)")
     p.add_argument("--list", action="store_true", help="list the overrides in force")
     p.add_argument("--remove", type=int, metavar="N", help="withdraw override #N")
+
+    HANDLERS.update(packaging.register(commands))  # grader ci github | classroom, grader gradescope
     return top
 
 
@@ -149,10 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"grader: unknown assignment {printable(str(exc))}; known: {', '.join(assignments.known_ids())}",
               file=sys.stderr)
         return 2
-    except BrokenPipeError:  # `grader list | head`: the reader has gone, which is fine
-        sys.stderr.close()
+    except BrokenPipeError:  # `grader list | head`: the reader has gone, which is fine for a listing
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return 0 if args.command in ("list", "history") else 2
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

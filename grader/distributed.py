@@ -92,8 +92,7 @@ def grade(scheduler: str, found: list[Submission], seed: int, mode: str, data_di
                 sub = dataclasses.replace(sub, problem=str(exc))
             if sub.problem:
                 results[position] = pipeline.error_result(sub, sub.problem)
-                if progress:
-                    progress(results[position])
+                pipeline.report_done(progress, results[position], sub)
                 continue
             future = client.submit(grade_on_worker, sub.assignment, sub.student, sub.path.name,
                                    content, str(sub.path), seed, mode == "check",
@@ -110,8 +109,7 @@ def grade(scheduler: str, found: list[Submission], seed: int, mode: str, data_di
                 result = pipeline.ungraded_result(found[position], f"distributed worker failed: {exc}")
                 run.harness_errors.append(f"{found[position].path}: {exc}")
             results[position] = result
-            if progress:
-                progress(result)
+            pipeline.report_done(progress, result, found[position])
     run.submissions = [results[i] for i in range(len(found))]
     run.harness_errors = sorted(set(run.harness_errors))
     return run

@@ -1,7 +1,9 @@
 """Which assignment a submitted file is: the notebook's own metadata first, then its file name.
 
 Every template carries ``"metadata": {"nn_grader": {"assignment": "<id>"}}`` — notebook-level metadata,
-which Jupyter, JupyterLab, Colab and jupytext keep through a student's edits. Files renamed on the way
+which Jupyter, JupyterLab, Colab and jupytext keep through a student's edits. A file named exactly
+``<id>.ipynb`` is that assignment (a notebook begun as a copy of another keeps the other's metadata, and
+the note says so); any other name is identified by the metadata first. Files renamed on the way
 (``XOR_final.ipynb``, ``softmax (1).ipynb``, ``hw-gradient-descent-v2.py``) are matched by the assignment
 id appearing as a word of the name; a name that fits none or several assignments is refused with a
 message that says how to fix it. Whatever matched is said in the result (``Identification.how``).
@@ -55,12 +57,12 @@ def metadata_assignment(filename: str, data: bytes) -> str | None:
 def identify(filename: str, data: bytes | None, known: list[str]) -> Identification:
     stem = filename.rsplit(".", 1)[0]
     named = metadata_assignment(filename, data) if data is not None else None
+    if stem in known:  # named exactly: a notebook started from a copy of another keeps that one's metadata
+        how = f"named {filename}, although its metadata says {named} (a copy of that notebook?)" \
+            if named in known and named != stem else ""
+        return Identification(stem, how, 0)
     if named in known:
-        if stem == named:
-            return Identification(named, "", 0)
         return Identification(named, f"recognised as {named} by the notebook's metadata (file named {filename})", 1)
-    if stem in known:
-        return Identification(stem, "", 0)
     matches = by_name(filename, known)
     if len(matches) == 1:
         return Identification(matches[0], f"recognised as {matches[0]} by its file name {filename}", 2)

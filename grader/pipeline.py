@@ -178,6 +178,8 @@ def grade_one(plan: Plan, submission: Submission, launcher=None, reference_launc
                             probes_source=plan.assignment.probes_source, template_names=plan.template_names())
     result.notebook = notebook_view(notebook, rubric.parameters)
     result.content_sha256 = hashlib.sha256(data).hexdigest()
+    # a timeout of a starved process or a kill from outside is not the submission's doing: grade it again next run
+    result.provisional = not all(incident.repeatable for incident in record.incidents)
     result.identified = submission.identified
     return result
 
@@ -189,6 +191,14 @@ def versions() -> dict[str, str]:
 
 def display_path(path: Path) -> str:
     return clean_text(str(path), 500)
+
+
+def _max_score(assignment_id: str) -> float:
+    """The assignment's points, for an error result (0 for a file that is no assignment of the course)."""
+    try:
+        return assignments.load(assignment_id).rubric.max_score if assignment_id in assignments.known_ids() else 0.0
+    except Exception:
+        return 0.0
 
 
 def error_result(submission: Submission, message: str, max_score: float = 0.0) -> SubmissionResult:
@@ -230,8 +240,12 @@ def grade(root: Path, assignment: str | None = None, seed: int | None = None, jo
 
 def grade_found(found: list[Submission], seed: int, jobs: int = 1, public_only: bool = False,
                 data_dir: Path | None = None, progress: Callable[[SubmissionResult], None] | None = None,
-                warm: bool = True, force: bool = False, scheduler: str | None = None) -> GradingRun:
-    """Grade submissions already found (``discover``), e.g. only those a gradebook has no grade for."""
+                warm: bool = True, force: bool = False, scheduler: str | None = None,
+                judged: Callable[[Submission, SubmissionResult], None] | None = None) -> GradingRun:
+    """Grade submissions already found (``discover``), e.g. only those a gradebook has no grade for;
+    ``judged(submission, result)`` is called as each one is finished (before ``progress``)."""
+    if judged is not None:
+        progress = _with_submission(judged, progress)
     datasets.configure(data_dir)
     if scheduler:
         from . import distributed
@@ -254,6 +268,26 @@ def grade_found(found: list[Submission], seed: int, jobs: int = 1, public_only: 
     run = run_plans(found, plans, seed, "check" if public_only else "grade", jobs, progress, warm)
     run.harness_errors = sorted(set(run.harness_errors) | set(unloadable.values()))
     return run
+
+
+def _with_submission(judged, progress):
+    """A progress callback that also tells ``judged`` which submission each result is of."""
+    def report(result: SubmissionResult, submission: Submission | None = None) -> None:
+        if submission is not None:
+            judged(submission, result)
+        if progress:
+            progress(result)
+    report.knows_submission = True
+    return report
+
+
+def report_done(progress, result: SubmissionResult, submission: Submission) -> None:
+    if progress is None:
+        return
+    if getattr(progress, "knows_submission", False):
+        progress(result, submission)
+    else:
+        progress(result)
 
 
 def check(path: Path, assignment: str | None = None, data_dir: Path | None = None) -> GradingRun:
@@ -306,7 +340,7 @@ def run_plans(found: list[Submission], plans: dict[str, Plan], seed: int, mode: 
 
     def work(position: int, sub: Submission) -> SubmissionResult:
         try:
-            result = error_result(sub, sub.problem) if sub.problem else \
+            result = error_result(sub, sub.problem, _max_score(sub.assignment)) if sub.problem else \
                 grade_one(plans[sub.assignment], sub, students, references)
         except Cancelled:
             raise
@@ -323,8 +357,7 @@ def run_plans(found: list[Submission], plans: dict[str, Plan], seed: int, mode: 
             run.harness_errors.append(f"{sub.path}: {type(exc).__name__}: {exc}")
         if channel.CANCELLED.is_set():  # its sandbox may have been killed by our own stop: not its result
             raise Cancelled("the run was stopped")
-        if progress:
-            progress(result)
+        report_done(progress, result, sub)
         finished[position] = result
         return result
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import asdict, dataclass, field
+
+def seed_id(seed: int) -> str:
+    """What reports other than results.json show of a seed: enough to tell two apart, nothing to redraw from."""
+    return hashlib.sha256(f"seed-id:{seed}".encode()).hexdigest()[:12]
+
 
 SUBMISSION_STATUSES = ("graded", "timeout", "crashed", "error", "ungraded")
 TEST_STATUSES = ("passed", "failed", "error")
@@ -88,6 +94,7 @@ class SubmissionResult:
     identified: str = ""  # how the grader knew which assignment this is, when not from an exact file name
     overrides: list[dict] = field(default_factory=list)  # the instructor's, applied to score (see gradebook)
     counted: bool = True  # False: an extra file beside the one graded for this assignment, never its grade
+    provisional: bool = False  # an incident not of the submission's doing (machine load, OOM kill): run it again
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -8,6 +8,7 @@ replaced) and made unique, and nothing that is not a regular file or a folder is
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 from dataclasses import dataclass
@@ -131,6 +132,8 @@ def _student_folder(folder: Path, student: str, known: list[str]) -> list[Submis
             if assignment in chosen:
                 found.append(_extra(chosen[assignment][1], candidate))
             chosen[assignment] = (rank, candidate)
+    # a link, a .pdf or .html beside the notebook of the same assignment is an extra file, not its grade
+    found = [dataclasses.replace(f, counted=False) if f.problem and f.assignment in chosen else f for f in found]
     return found + [submission for _, submission in chosen.values()]
 
 
@@ -142,8 +145,8 @@ def _extra(extra: Submission, graded: Submission) -> Submission:
 
 def layout_problem(root: Path, found: list[Submission], only: str | None = None) -> str | None:
     """Why a folder cannot be a class of submissions (said before anything is graded), or None."""
-    if any(s.student != "(no student)" for s in found):
-        return None
+    if any(s.student != "(no student)" and s.problem is None for s in found):
+        return None  # at least one student's folder holds a gradable submission
     notebooks = [s for s in found if s.path.suffix in GRADED_SUFFIXES and s.path.parent == root]
     if notebooks:
         return (f"{root} holds notebooks, not student folders: it looks like one student's folder. Grade the "

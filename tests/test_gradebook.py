@@ -148,3 +148,10 @@ def test_a_roster_without_an_id_column_is_refused(tmp_path):
         roster.parse("name,email\nAda,a@x\n")
     with pytest.raises(roster.RosterError, match="twice"):
         roster.parse("id,name\nada,A\nada,B\n")
+
+
+def test_canvas_s_own_gradebook_export_reads_as_a_roster():
+    students = roster.parse("Student,ID,SIS User ID,SIS Login ID,Section,Lab 1 (12)\n"
+                            "    Points Possible,,,,,24\n"
+                            "\"Lovelace, Ada\",101,S001,ada,Sec 1,20\n")
+    assert students == [roster.Student("ada", "Lovelace, Ada", "", "101", "S001", "Sec 1", True)]

@@ -34,8 +34,8 @@ def test_a_canvas_download_becomes_the_class_layout(tmp_path, capsys):
     assert main(["import", str(download), str(target), "--roster", str(tmp_path / "roster.csv")]) == 0
     out = capsys.readouterr().out
     files = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
-    # roster ids from Canvas user ids; Canvas's name where the roster does not know the user
-    assert files == ["ada/xor.ipynb", "ben/gradient_descent.ipynb", "hopperg/softmax.ipynb"]
+    # roster ids from Canvas user ids; Canvas's name and user id where the roster does not know the user
+    assert files == ["ada/xor.ipynb", "ben/gradient_descent.ipynb", "hopperg_777/softmax.ipynb"]
     assert (target / "ada" / "xor.ipynb").read_bytes() == (EXAMPLES / "ada" / "xor.ipynb").read_bytes()  # the newer
     assert "LATE" in out and "metadata" in out  # "Homework 1.ipynb" was recognised by its metadata
     assert "'.txt' files are not graded" in out and "not a Canvas download name" in out
@@ -52,7 +52,7 @@ def test_a_zip_cannot_write_outside_the_class_folder(tmp_path):
     assert main(["import", str(archive), str(target)]) == 0
     written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")
                      if p.is_file() and not p.name.startswith("gradebook.sqlite"))
-    assert written == ["deep/class/evil/xor.ipynb", "deep/class/evil2/xor.ipynb", "submissions.zip"]
+    assert written == ["deep/class/evil2_104/xor.ipynb", "deep/class/evil_103/xor.ipynb", "submissions.zip"]
 
 
 def test_an_import_with_nothing_to_import_fails(tmp_path):

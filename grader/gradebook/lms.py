@@ -3,7 +3,7 @@ layout, and the gradebook out as CSV and as a Canvas gradebook import file.
 
 Canvas names each downloaded file ``<name>_[LATE_]<user id>_<submission id>_<original file name>``, where
 the original name may carry ``-N`` for a re-upload. The student's folder is their roster id when the
-roster knows that Canvas user id, else the Canvas name; the assignment is found as for any submission
+roster knows that Canvas user id, else the Canvas name and user id; the assignment is found as for any submission
 (the notebook's metadata, then the file name). Nothing is extracted by path: each file's bytes are read
 and written to a name we build, so a crafted zip cannot write outside the target folder.
 """
@@ -65,7 +65,8 @@ def import_canvas(download: Path, target: Path, known: list[str], roster: list[S
                                    "not a Canvas download name (<name>_<user id>_<submission id>_<file>)"))
             continue
         original = re.sub(r"-\d+(\.[^.]+)$", r"\1", match["file"])  # Canvas's -1, -2 for re-uploads
-        student = by_lms.get(match["user"]) or slug(match["name"])
+        # Canvas's name is not unique (two John Smiths): with its user id, without a roster entry, it is
+        student = by_lms.get(match["user"]) or f"{slug(match['name'])}_{match['user']}"
         suffix = Path(original).suffix
         if suffix not in GRADED_SUFFIXES:
             report.append(Imported(display_name(name), student, None, None, bool(match["late"]),

@@ -32,12 +32,20 @@ def _key(header: str) -> str:
     return header.strip().lower().replace(" ", "_")
 
 
+# Canvas's own gradebook export (Student, ID, SIS User ID, SIS Login ID, Section, ...): its "ID" is the Canvas
+# user id, and the login is what students' folders are usually named after
+CANVAS_EXPORT = {"id": "sis_login_id", "name": "student", "lms_id": "id", "sis_id": "sis_user_id", "section": "section"}
+
+
 def parse(text: str, source: str = "roster.csv") -> list[Student]:
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames:
         raise RosterError(f"{source} is empty: expected a header row such as id,name,email,lms_id")
     by_key = {_key(h): h for h in reader.fieldnames if h}
-    chosen = {field: next((by_key[a] for a in aliases if a in by_key), None) for field, aliases in COLUMNS.items()}
+    if {"student", "id", "sis_login_id"} <= set(by_key):
+        chosen = {field: by_key.get(CANVAS_EXPORT.get(field, "")) for field in COLUMNS}
+    else:
+        chosen = {field: next((by_key[a] for a in aliases if a in by_key), None) for field, aliases in COLUMNS.items()}
     if chosen["id"] is None:
         raise RosterError(f"{source} has no id column (the name of each student's submission folder); "
                           f"its columns are: {', '.join(reader.fieldnames)}")
@@ -45,8 +53,8 @@ def parse(text: str, source: str = "roster.csv") -> list[Student]:
     for line, row in enumerate(reader, start=2):
         values = {field: clean_text((row.get(column) or "").strip(), 200) if column else ""
                   for field, column in chosen.items()}
-        if not values["id"]:
-            continue  # a blank line or a spreadsheet's trailing rows
+        if not values["id"] or values["name"] == "Points Possible":
+            continue  # a blank line, a spreadsheet's trailing rows, Canvas's points row
         if values["id"] in seen:
             raise RosterError(f"{source} line {line}: student id {values['id']!r} appears twice")
         seen.add(values["id"])

@@ -29,11 +29,13 @@ def apply_overrides(result: SubmissionResult, overrides: list[Override]) -> Subm
                     result.score += o.points - test.score
                 test.score = o.points
                 test.message = f"[score set to {o.points:g} by the instructor: {o.reason}] {test.message}".strip()
-            elif result.score is not None:  # the check did not run (an error before it): add its points
+            elif result.status != "graded" and result.score is not None:  # it never ran (an error before it)
                 result.score += o.points
+            else:  # a check the rubric no longer has: shown, not counted
+                note["orphaned"] = True
         result.overrides.append(note)
     if result.score is not None:
-        result.score = round(min(max(result.score, 0.0), max(result.max_score, result.score)), 6)
+        result.score = round(min(max(result.score, 0.0), result.max_score), 6)
     return result
 
 
@@ -86,8 +88,8 @@ def build_grid(results: dict[tuple[str, str], SubmissionResult], assignments: li
                 cell = GridCell(assignment, "missing", None, max_scores.get(assignment, 0.0))
                 row.missing += 1
             else:
-                cell = GridCell(assignment, result.status, result.score, result.max_score, bool(result.overrides),
-                                result)
+                cell = GridCell(assignment, result.status, result.score, max_scores.get(assignment, result.max_score),
+                                bool(result.overrides), result)
             row.cells.append(cell)
             row.total += cell.score or 0.0
             row.max_total += cell.max_score
@@ -99,7 +101,7 @@ def build_grid(results: dict[tuple[str, str], SubmissionResult], assignments: li
 def grid_of_run(run: GradingRun, assignments: list[str], max_scores: dict[str, float],
                 roster: list[Student] | None = None) -> ClassGrid:
     """The grid from one run alone (no gradebook): the submissions the run graded under their assignment."""
-    results = {(s.student, s.assignment): s for s in run.submissions if s.assignment in max_scores}
+    results = {(s.student, s.assignment): s for s in run.submissions if s.counted and s.assignment in max_scores}
     return build_grid(results, assignments, max_scores, roster)
 
 

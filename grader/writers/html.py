@@ -6,13 +6,15 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ..results import GradingRun, SubmissionResult
+from ..results import GradingRun, SubmissionResult, seed_id
 from . import index_page, plots
 from .files import ReportNames, atomic_write
 from .stamp import first_line as _first_line, page_digest
 
 ENVIRONMENT = Environment(loader=PackageLoader("grader.writers", "templates"),
                           autoescape=select_autoescape(default=True, default_for_string=True))
+# the course seed lasts a term and lives in the gradebook: pages and CI artefacts show only an id of it
+ENVIRONMENT.globals["seed_id"] = seed_id
 
 
 def write_pages(run: GradingRun, out: Path, names: ReportNames) -> tuple[list[Path], dict[int, str]]:

@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from ..results import GradingRun
+from ..results import GradingRun, seed_id
 from .files import atomic_write
 
 # what XML 1.0 cannot hold at all, escaped or not (control characters, lone surrogates, U+FFFE/F)
@@ -26,7 +26,7 @@ def write(run: GradingRun, out: Path) -> Path:
                               errors=str(sum(t.status == "error" for t in sub.tests) + (sub.status == "error")))
         properties = ET.SubElement(suite, "properties")
         for name, value in (("status", sub.status), ("score", sub.score), ("max_score", sub.max_score),
-                            ("seed", run.seed), ("tensorflow_version", run.tensorflow_version)):
+                            ("seed_id", seed_id(run.seed)), ("tensorflow_version", run.tensorflow_version)):
             ET.SubElement(properties, "property", name=name, value=xml_text(value))
         if sub.status == "ungraded":
             case = ET.SubElement(suite, "testcase", classname=xml_text(f"{sub.assignment}.{sub.student}"),
