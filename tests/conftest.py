@@ -22,6 +22,7 @@ def isolated_cache(tmp_path_factory):
     """Tests never read a reference cache left by an earlier run (but share one within the session)."""
     os.environ["GRADER_CACHE_DIR"] = str(tmp_path_factory.mktemp("reference-cache"))
     os.environ["GRADER_GRADEBOOK"] = str(tmp_path_factory.mktemp("gradebook") / "session.sqlite")
+    os.environ["GRADER_NO_DAEMON"] = "1"  # `grader check` in tests runs in-process (test_selfcheck tests the checker)
     shared = ROOT.parent / "shared" / "data"
     if "GRADER_DATA_DIR" not in os.environ and (shared / "mnist.npz").is_file():
         os.environ["GRADER_DATA_DIR"] = str(shared)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from pathlib import Path
 
 from .. import assignments
 from ..errors import HarnessError

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from .. import assignments, pipeline
+from ..cli import SHORT_SEED_BITS
 from ..errors import HarnessError
 from ..gate import printable
 from ..gradebook import grading
@@ -19,7 +20,6 @@ from ..submissions import discover, layout_problem
 from ..writers import csv_out, feedback, gradescope, html, json_out, junit, terminal
 from ..writers.files import ReportNames
 
-SHORT_SEED_BITS = 64  # a --seed below 2**64 could be searched for from the inputs students see
 GRADEBOOK_FILE = "gradebook.sqlite"
 
 

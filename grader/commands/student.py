@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import sys
+import os
 
 from .. import assignments, pipeline, student_kit
 from ..errors import HarnessError
-from ..gate import printable
-from ..writers import terminal
 
 
 def run_check(args) -> int:
+    """Through the per-user warm checker (TensorFlow stays imported between checks; the same sandbox and
+    pipeline.check as below), falling back to this process when it cannot start."""
     if not args.file.is_file():
         raise HarnessError(f"no such file {args.file}")
-    run = pipeline.check(args.file, assignment=args.assignment, data_dir=args.data_dir)
-    result = run.submissions[0]
-    if result.identified:
-        print(printable(result.identified))
-    print(terminal.check_table(result))
-    for error in run.harness_errors:
-        print(f"grader: {printable(error)}", file=sys.stderr)
-    if run.harness_errors:
-        return 2
-    return 0 if result.tests and all(t.status == "passed" for t in result.tests) else 1
+    if args.no_daemon:
+        os.environ["GRADER_NO_DAEMON"] = "1"
+    from ..selfcheck import daemon
+
+    if args.watch:
+        return daemon.watch(args.file, args.assignment, data_dir=args.data_dir)
+    return daemon.check_command(args.file, args.assignment, data_dir=args.data_dir)
 
 
 def run_list(args) -> int:

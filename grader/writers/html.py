@@ -6,7 +6,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ..results import GradingRun, SubmissionResult, seed_id
+from ..results import GradingRun, seed_id
 from . import index_page, plots
 from .files import ReportNames, atomic_write
 from .stamp import first_line as _first_line, page_digest
