@@ -131,6 +131,7 @@ def test_a_workflow_never_silently_replaces_an_edited_one(tmp_path, capsys):
 
 # -- grader ci github ------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_staff_workflow_parses_and_its_steps_grade_a_class_here(tmp_path, monkeypatch):
     repo = course_copy(tmp_path, "staff-repo")
     for student in ("ada", "ben"):
@@ -245,6 +246,7 @@ def test_the_classroom_workflow_parses_and_reports_a_correct_notebooks_points(st
     assert sum(t["score"] for t in result["tests"]) == result["max_score"]
 
 
+@pytest.mark.slow
 def test_the_classroom_result_holds_public_checks_only_and_a_wrong_notebook_fails(student_repo):
     repo, workflow = student_repo
     [(_, result)] = run_checks(repo, workflow, EXAMPLES / "ben" / f"{ASSIGNMENT}.ipynb")
@@ -404,6 +406,7 @@ def autograde(root: Path, step: str = "run", env: dict[str, str] | None = None) 
     return subprocess.run(argv, cwd=root, env=environment, capture_output=True, text=True, timeout=900)
 
 
+@pytest.mark.slow
 def test_run_autograder_grades_one_student_into_gradescopes_results_json(tmp_path, monkeypatch):
     archive = build_zip(tmp_path, course_copy(tmp_path), monkeypatch, "--assignment", ASSIGNMENT)
     root = gradescope_layout(tmp_path, archive, EXAMPLES / "ada" / f"{ASSIGNMENT}.ipynb")

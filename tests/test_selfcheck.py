@@ -59,7 +59,7 @@ def snapshot(namespace: dict) -> dict:
 
 
 # --- the live check -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("assignment", ["gradient_descent", "softmax"])
+@pytest.mark.parametrize("assignment", [pytest.param("gradient_descent", marks=pytest.mark.slow), "softmax"])
 def test_the_reference_kernel_passes_every_public_check_and_is_left_as_it_was(assignment):
     namespace = namespace_of(REFERENCE / f"{assignment}.py", assignment)
     before = snapshot(namespace)
@@ -129,6 +129,7 @@ def run_network(x):
 """
 
 
+@pytest.mark.slow
 def test_injected_weights_and_random_states_are_put_back():
     import numpy as np
 

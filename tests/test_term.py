@@ -140,6 +140,7 @@ def attempts_per_submission(book_path: Path) -> dict[str, int]:
     return dict(Gradebook(book_path).query("SELECT student, COUNT(*) FROM attempts GROUP BY student"))
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_what_was_finished_and_the_next_run_grades_only_the_rest(tmp_path):
     root, out, book_path = slow_class(tmp_path), tmp_path / "out", tmp_path / "gb.sqlite"
     env = dict(os.environ, GRADER_GRADEBOOK=str(book_path))
