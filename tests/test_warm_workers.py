@@ -65,7 +65,8 @@ def test_nothing_of_one_submission_survives_into_the_next():
 def test_a_hung_child_is_caught_by_the_watchdog_and_the_worker_restarts():
     with WarmPool(1) as pool:
         hung = run_job(job("import os\nos.write(1, b'before the loop\\n')\nwhile True:\n    pass", cell_s=3, total_s=20), pool)
-        assert hung.status == "timeout" and hung.incidents[0].repeatable  # busy: its own doing
+        # busy: its own doing (on a machine so loaded that the loop itself looked starved, it is tried once more)
+        assert hung.status == "timeout" and (hung.incidents[0].repeatable or len(hung.incidents) == 2)
         assert "before the loop" in hung.process_output  # a stopped attempt's output is kept
         after = run_job(job(TRAIN), pool)
         assert after.status == "completed" and after.observations["observe"].ok
