@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..results import SubmissionResult
+from ..sandbox import procfs
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -196,7 +197,7 @@ class Gradebook:
         with self.transaction() as db:
             # a run whose process is gone without saying so was killed (kill -9, a crash, a reboot)
             for run_id, pid, host in db.execute("SELECT id, pid, host FROM runs WHERE state = 'running'").fetchall():
-                if host == os.uname().nodename and not _alive(pid):
+                if host == os.uname().nodename and not (pid and procfs.running(pid)):
                     db.execute("UPDATE runs SET state = 'killed' WHERE id = ?", (run_id,))
             return db.execute("INSERT INTO runs (started_at, state, pid, host, command) VALUES (?, 'running', ?, ?, ?)",
                               (now(), os.getpid(), os.uname().nodename, command)).lastrowid
@@ -287,14 +288,3 @@ def _who() -> str:
     except Exception:  # no login name (a container): still say something
         return f"uid {os.getuid()}"
 
-
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
