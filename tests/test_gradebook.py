@@ -12,11 +12,12 @@ import pytest
 from grader.gradebook import roster
 from grader.gradebook.store import Gradebook, GradebookError
 from grader.gradebook.views import apply_overrides, build_grid, changes_between
-from grader.results import SubmissionResult, TestResult
+from grader.results import SubmissionResult
+from grader.results import TestResult as CheckResult
 
 
 def result(student="ada", assignment="xor", scores=(1.0, 2.0), status="graded") -> SubmissionResult:
-    tests = [TestResult(f"check{i}", s, 2.0, "passed" if s == 2.0 else "failed", "public", f"message {i}")
+    tests = [CheckResult(f"check{i}", s, 2.0, "passed" if s == 2.0 else "failed", "public", f"message {i}")
              for i, s in enumerate(scores)]
     return SubmissionResult(student, assignment, f"{student}/{assignment}.ipynb", status,
                             None if status == "ungraded" else sum(scores), 2.0 * len(scores), 0.1, "", tests)

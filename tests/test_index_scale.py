@@ -10,7 +10,8 @@ from grader import assignments
 from grader.gradebook.store import Gradebook
 from grader.gradebook.views import grid_of_gradebook
 from grader.pipeline import new_run
-from grader.results import SubmissionResult, TestResult
+from grader.results import SubmissionResult
+from grader.results import TestResult as CheckResult
 from grader.writers import html
 from grader.writers.files import ReportNames
 from test_cli_and_reports import CHROMIUM, browse, chromium_only
@@ -28,7 +29,7 @@ def synthetic_gradebook(path) -> Gradebook:
         for a in known:
             if rng.random() < 0.06:
                 continue  # missing work
-            tests = [TestResult(c.name, c.points if ok else 0.0, c.points, "passed" if ok else "failed", c.visibility,
+            tests = [CheckResult(c.name, c.points if ok else 0.0, c.points, "passed" if ok else "failed", c.visibility,
                                 "" if ok else "your output differs from the expected one", c.description)
                      for c in rubrics[a].checks for ok in [rng.random() < 0.8]]
             result = SubmissionResult(student, a, f"class/{student}/{a}.ipynb", "graded",
