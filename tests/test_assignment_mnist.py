@@ -150,3 +150,31 @@ def test_faked_training_and_accuracy_earn_nothing(results):
     assert "reported average 0" in checks["loss_history"].message
     assert any("accuracy 1.0" in c.output for c in result.cells)  # printed, and ignored
     assert {"preprocess_hidden", "forward_pass_hidden", "training_step_hidden"}.isdisjoint(failing(result))
+
+
+def test_judges_measure_each_set_of_weights_once_with_the_same_figures():
+    """The judges keep the logits of each set of weights (the reference's are asked for by every submission's
+    curves): the cached figures are those computed afresh, and the cache cannot be written through."""
+    import importlib
+
+    import numpy as np
+
+    from grader import assignments
+
+    skip_without_mnist()
+    assignments.load("mnist")
+    judges = importlib.import_module(f"{assignments.package_name('mnist')}.judges")
+    rng = np.random.default_rng(5)
+    weights = [rng.normal(0, 0.05, size=(784, 10)).astype(np.float32), rng.normal(0, 0.5, size=10).astype(np.float32)]
+    relabel = rng.permutation(10)
+    data = judges.mnist()
+    fresh = judges.logits(weights, data["x_test"])
+    assert judges.test_accuracy(weights, relabel) == float(np.mean(np.argmax(fresh, axis=1) == relabel[data["y_test"]]))
+    assert judges.test_loss(weights, relabel) == judges.cross_entropy(weights, data["x_test"], relabel[data["y_test"]])
+    assert judges.sample_loss(weights, relabel) == judges.cross_entropy(weights, data["x_sample"],
+                                                                        relabel[data["y_sample"]])
+    cached = judges.data_logits(weights, "x_test")
+    assert cached is judges.data_logits([w.copy() for w in weights], "x_test")  # by value, not by object
+    assert not cached.flags.writeable
+    other = [weights[0], weights[1] + 1]
+    assert judges.data_logits(other, "x_test") is not cached

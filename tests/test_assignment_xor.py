@@ -152,3 +152,69 @@ def test_float32_gradient_descent_keeps_solves_xor_at_every_seed():
         if not verdict.passed:
             lost.append((seed, verdict.message[:120]))
     assert lost == []
+
+
+CONVERGENCE_SCRIPT = r'''
+import json, sys
+sys.path[:0] = [sys.argv[1], sys.argv[1] + "/grader/sandbox"]
+import numpy as np
+import tensorflow as tf
+import child
+probes = child.load_probes(open(sys.argv[1] + "/assignments/xor/probes.py").read())
+X = tf.constant([[0, 0], [0, 1], [1, 0], [1, 1]], tf.float32)
+T = tf.constant([[0], [1], [1], [0]], tf.float32)
+STEPS = {
+    # the lecture's step: runs in the compiled loop
+    "plain": "def train_step(eta):\n"
+             "    with tf.GradientTape() as tape:\n        loss = calc_loss()\n"
+             "    for v, g in zip([W1, b1, W2, b2], tape.gradient(loss, [W1, b1, W2, b2])):\n"
+             "        v.assign_sub(eta * g)\n    return loss\n",
+    # builds an optimizer (variables) in every call: cannot run inside a loop
+    "optimizer": "def train_step(eta):\n    opt = tf.keras.optimizers.SGD(learning_rate=eta)\n"
+                 "    with tf.GradientTape() as tape:\n        loss = calc_loss()\n"
+                 "    opt.apply_gradients(zip(tape.gradient(loss, [W1, b1, W2, b2]), [W1, b1, W2, b2]))\n"
+                 "    return loss\n",
+    # NumPy on a tensor: cannot be compiled at all, called as written
+    "numpy": "def train_step(eta):\n"
+             "    with tf.GradientTape() as tape:\n        loss = calc_loss()\n"
+             "    grads = [g.numpy() for g in tape.gradient(loss, [W1, b1, W2, b2])]\n"
+             "    for v, g in zip([W1, b1, W2, b2], grads):\n        v.assign(v.numpy() - eta * g)\n    return loss\n",
+}
+rng = np.random.default_rng(3)
+starts = [[rng.normal(scale=0.5, size=s).astype(np.float32) for s in [(2, 2), (1, 2), (2, 1), (1, 1)]]
+          for _ in range(2)]
+out = {}
+for name, source in STEPS.items():
+    ns = {"tf": tf, "np": np, "x": X, "y_labels": T}
+    for v, s in zip(["W1", "b1", "W2", "b2"], [(2, 2), (1, 2), (2, 1), (1, 1)]):
+        ns[v] = tf.Variable(tf.zeros(s))
+    exec("def run_network(x):\n    h = tf.sigmoid(tf.matmul(x, W1) + b1)\n    return tf.sigmoid(tf.matmul(h, W2) + b2)\n"
+         "def calc_loss():\n    return tf.reduce_sum(tf.square(run_network(x) - y_labels))\n" + source, ns)
+    runs = probes["convergence"](ns, starts, 2.0, 60, 25)
+    out[name] = [[[w.tolist() for w in snap] for snap in run] for run in runs]
+print(json.dumps({"starts": [[w.tolist() for w in s] for s in starts], "runs": out}))
+'''
+
+
+def test_convergence_probe_loops_compiled_and_falls_back_with_the_same_snapshots(tmp_path):
+    """The probe runs 25 steps per compiled call; steps that cannot loop or compile still give every snapshot,
+    and all are the grader's own gradient descent (two snapshots per start: steps 25 and 50 of 60)."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    script = tmp_path / "convergence.py"
+    script.write_text(CONVERGENCE_SCRIPT)
+    done = subprocess.run([sys.executable, str(script), str(ROOT)], capture_output=True, text=True, timeout=300,
+                          env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""})
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assignments.load("xor")
+    judges = importlib.import_module(f"{assignments.package_name('xor')}.judges")
+    for name, runs in found["runs"].items():
+        assert [len(run) for run in runs] == [2, 2], name
+        for start, run in zip(found["starts"], runs):
+            for before, after in zip([start] + run[:-1], run):  # as the judge checks each 25-step stretch
+                assert judges.window_matches(after, before, 2.0, 25), name

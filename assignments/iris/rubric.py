@@ -43,7 +43,17 @@ def disguised(rng):
 # the judge measures the gap on the other 135, which the sandbox never sees (see training_judges.gaps)
 OVERFIT_ROWS = judges.OVERFIT_ROWS
 OVERFIT_REPEAT = 80  # the 15 rows repeated: 60 mini-batches per epoch, so few epochs make many steps
-OVERFIT_EPOCHS = 8   # 8 × 60 = 480 Adam steps
+# 4 × 60 = 240 Adam steps per run (480 before). Measured with benchmarks/iris_overfitting_budget.py (margin =
+# the judge's threshold minus the ratio: > 0 passes), 240 steps / 480 steps:
+#   reference gap ratio, seeds 1-15                              0.33-0.43 / 0.26-0.33
+#   correct alternatives (activation_layers, functional_api: seeds 1-15; standard_scaler: 1-8), margin
+#                                                                 ≥ +0.29  / ≥ +0.34
+#   L2 on the biases (seeds 1-8 / 1-15): ratio 0.96-1.26 / 1.00-1.43, margin ≤ −0.28 / ≤ −0.37
+#   L2 ignored = dropout alone (seeds 1-8 / 1-15): ratio 1.00-1.24 / 1.06-1.32, margin ≤ −0.33 / ≤ −0.43
+#   the unregularised run's training cross-entropy (must stay under FITTED = 0.1): ≤ 0.002 / ≤ 0.001
+# A correct solution's margin moves by 0.05 from seed to seed: both budgets separate correct from broken by
+# far. The two training runs are most of this probe's time; half the steps take ~40 % off it.
+OVERFIT_EPOCHS = 4
 ON, OFF = (0.01, 0.5), (0.0, 0.0)  # the notes' k₂ = 0.01 and rate 0.5, against no regularisation
 SHAPES = [(4, 20), (20,), (20, 20), (20,), (20, 3), (3,)]
 LECTURE_INPUTS = np.array([[0.0, 0], [0, 10], [10, 0], [10, 1]])

@@ -137,7 +137,9 @@ def gaps(weights, inputs):
 # (same start, data order and seeds): 1 − ratio ≥ SHARE · (1 − reference ratio). Measured over 35 seeds,
 # the reference's ratio lies in 0.21–0.36 and a differently written correct solution stays within 0.02
 # of it, so the needed ratio (0.60–0.68) leaves a margin of more than 0.25 for correct solutions, while
-# broken regularisation (L2 on the biases, L2 ignored, dropout alone) gives ratios of 1.03–1.57.
+# broken regularisation (L2 on the biases, L2 ignored, dropout alone) gives ratios of 1.03–1.57. (Those
+# figures are for 480 steps per run; the probe now takes 240, measured again in rubric.OVERFIT_EPOCHS:
+# reference 0.33–0.43, correct alternatives at least 0.29 under their threshold, broken 0.96–1.26.)
 SHARE = 0.5
 FITTED = 0.1  # the unregularised network must fit its 15 training flowers (train cross-entropy below this)
 

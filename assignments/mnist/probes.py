@@ -107,11 +107,28 @@ def training_set():
     return _TRAINING_SET["x"], _TRAINING_SET["y"]
 
 
-def like(own, value):
-    """The grader's array as the same kind of array the notebook gives train(): a fresh copy either way."""
+_GIVEN = {}  # role -> (the grader's array, what train() is given for it), reused by every call of train()
+
+
+def like(own, value, role):
+    """The grader's array as the same kind of array the notebook gives train(), holding the grader's values
+    whatever an earlier call of train() did to what it was given: a tensor (immutable) is made once per array;
+    a NumPy array is refilled in place, which in the sandbox costs a fraction of a fresh 188 MB copy (no new
+    pages to fault in), 10 times per submission."""
     if isinstance(own, (tf.Tensor, tf.Variable)):
-        return tf.constant(value)
-    return value.copy()
+        made = _GIVEN.get(("tensor", role))
+        if made is None or made[0] is not value:  # the array is kept with it, so `is` cannot meet a reused id
+            made = _GIVEN[("tensor", role)] = (value, tf.constant(value))
+        return made[1]
+    made = _GIVEN.get(("array", role))
+    given = made[1] if made else None
+    if (given is None or given.shape != value.shape or given.dtype != value.dtype
+            or not given.flags.writeable or not given.flags.c_contiguous):
+        given = value.copy()
+        _GIVEN[("array", role)] = (value, given)
+    else:
+        np.copyto(given, value)
+    return given
 
 
 def history_values(value):
@@ -138,7 +155,7 @@ def training(ns, start, relabel, iterations, batch_size, eta, chunks):
     train = require(ns, "train")
     weights, histories = [], []
     for _ in range(chunks):
-        arguments = like(ns.get("x_train"), x), like(ns.get("train_labels"), labels)
+        arguments = like(ns.get("x_train"), x, "x"), like(ns.get("train_labels"), labels, "labels")
         before = variables(ns)
         reported = call(train, *arguments, iterations // chunks, batch_size, eta, returns=False)
         if any(a is not b for a, b in zip(before, variables(ns))):

@@ -14,6 +14,17 @@ from . import judges
 
 XOR = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
 HAND_SHAPES = [(2, 2), (1, 2), (2, 1), (1, 1)]
+# The notebook's own training loops are not scored (the probes train from the grader's weights): a small
+# budget, whose numbers differ from the probes' so that a train_model that trains for the global EPOCHS
+# instead of its argument still shows. Measured (CPU s, reference): the cells take 2.4 s with
+# ITERATIONS 200 / EPOCHS 20 and 0.95 s with 50 / 5.
+NOTEBOOK_BUDGET = {"ITERATIONS": 50, "EPOCHS": 5}
+# train_model(model, KERAS_EPOCHS) is judged on the weights it reaches, within rtol 1e-3 / atol 1e-4 of the
+# reference's. Measured (grading seeds 1-5, largest |diff| / (atol + rtol·|ref|), pass < 1): the six correct
+# alternatives in tests/alternatives/xor 0-0.0002 after both 20 and 40 epochs; learning_rate 0.45 instead of
+# 0.5: 142 after 20, 35 after 40; loss "mae": 3600 / 3500; batch_size=2: 490 / 320; SGD momentum 0.5:
+# 560 / 300. 20 epochs separate as well as 40 did, at half the fit's per-epoch cost.
+KERAS_EPOCHS = 20
 KERAS_SHAPES = [(2, 2), (2,), (2, 1), (1,)]
 
 
@@ -51,7 +62,8 @@ PROBES = (
                        "every": 25}),
     Probe("keras_forward", "keras_forward",
           lambda rng: {"weights": weights(rng, KERAS_SHAPES), "inputs": points(rng)}, hidden=True),
-    Probe("keras_training", "keras_training", lambda rng: {"weights": weights(rng, KERAS_SHAPES), "epochs": 40}),
+    Probe("keras_training", "keras_training",
+          lambda rng: {"weights": weights(rng, KERAS_SHAPES), "epochs": KERAS_EPOCHS}),
 )
 
 # Tolerances. Forward pass: rtol 1e-5 (two float32 sigmoids of small sums: a few ulps between methods).
@@ -95,7 +107,8 @@ CHECKS = (
           "build_model(): two sigmoid Dense layers; outputs with injected weights on hidden inputs",
           HINT_KERAS, hidden=True),
     Check("keras_training", 2, "keras_training", judges.keras_training,
-          "train_model(model, 40) from injected weights reduces the MSE at least as much as the reference",
+          f"train_model(model, {KERAS_EPOCHS}) from injected weights reduces the MSE at least as much as the "
+          "reference",
           HINT_KERAS),
 )
 
@@ -105,6 +118,6 @@ RUBRIC = Rubric(
     lecture="Lecture 2",
     probes=PROBES,
     checks=CHECKS,
-    parameters={"ITERATIONS": 200, "EPOCHS": 20},
+    parameters=NOTEBOOK_BUDGET,
     limits=Limits(total_s=400, cell_s=90, probe_s=150),
 )
