@@ -91,6 +91,11 @@ class Plan:
         probes = self.assignment.rubric.probes_for(self.checks)
         self.inputs = {p.name: p.make_inputs(self.seed, self.mode) for p in probes}
 
+    @property
+    def parameters(self) -> dict:
+        """The notebook budget injected into this run's notebooks (the reference's and the students')."""
+        return self.assignment.rubric.parameters_for(self.mode)
+
     def template_names(self) -> frozenset[str]:
         """The names the template asks students to define (what checks can be about)."""
         if self._template_names is None:
@@ -138,7 +143,7 @@ class Plan:
     def _observe_reference(self, launcher) -> RunRecord:
         if self.assignment.reference is None:
             return student_kit.load_published(self)
-        job = self.job(code_cells(self.assignment.reference, self.assignment.rubric.parameters).cells)
+        job = self.job(code_cells(self.assignment.reference, self.parameters).cells)
         key = observation_cache.job_key(job, versions())
         cached = None if self.force else observation_cache.load(key)
         if cached is not None:
@@ -161,7 +166,7 @@ def grade_one(plan: Plan, submission: Submission, launcher=None, reference_launc
     try:
         data = submission.content if submission.content is not None else read_bytes(submission.path)
         notebook = parse(submission.path.name, data)
-        loaded = cells_of(notebook, rubric.parameters)
+        loaded = cells_of(notebook, plan.parameters)
     except UnreadableSubmission as exc:
         return error_result(submission, str(exc), rubric.max_score)
     reference = plan.reference(reference_launcher)
@@ -176,7 +181,7 @@ def grade_one(plan: Plan, submission: Submission, launcher=None, reference_launc
                             cell_order=[c["index"] for c in loaded.cells],
                             sources={c["index"]: c["source"] for c in loaded.cells},
                             probes_source=plan.assignment.probes_source, template_names=plan.template_names())
-    result.notebook = notebook_view(notebook, rubric.parameters)
+    result.notebook = notebook_view(notebook, plan.parameters)
     result.content_sha256 = hashlib.sha256(data).hexdigest()
     # a timeout of a starved process or a kill from outside is not the submission's doing: grade it again next run
     result.provisional = not all(incident.repeatable for incident in record.incidents)

@@ -31,19 +31,24 @@ __all__ = ["ANY_BEHAVIOUR", "Check", "Evidence", "Limits", "Probe", "Rubric", "V
 class Probe:
     """``inputs``: a function of a NumPy generator returning the keyword arguments of ``function``
     (or a dict for a probe that takes none that matter); keys starting with "_" are for the judge alone and
-    never enter the sandbox. ``example``: the fixed inputs of a self-check."""
+    never enter the sandbox. ``example``: the fixed inputs of a self-check. ``self_check``: what a self-check
+    changes in those inputs (a smaller training budget where a student waits for the answer); the reference's
+    observations it is judged against are made with the same inputs."""
 
     name: str
     function: str
     inputs: dict | Callable[[np.random.Generator], dict] = field(default_factory=dict)
     hidden: bool = False
     example: dict | None = None
+    self_check: Callable[[dict], dict] | None = None
 
     def make_inputs(self, seed: int, mode: str = GRADE) -> dict:
         if mode == CHECK and not self.hidden:
             if self.example is not None:
                 return dict(self.example)
-            seed = PUBLIC_INPUT_SEED
+            drawn = self.inputs(np.random.default_rng(input_entropy(PUBLIC_INPUT_SEED, self.name))) \
+                if callable(self.inputs) else dict(self.inputs)
+            return self.self_check(drawn) if self.self_check is not None else drawn
         if not callable(self.inputs):
             return dict(self.inputs)
         return self.inputs(np.random.default_rng(input_entropy(seed, self.name)))
@@ -127,6 +132,8 @@ class Rubric:
     checks: tuple[Check, ...]
     parameters: dict = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    # the notebook's budget in a self-check, where a student waits for the answer (default: ``parameters``)
+    self_check_parameters: dict | None = None
     data_files: tuple[str, ...] = ()  # names of data sets the sandbox needs read-only (e.g. "mnist")
     # what a student's page shows of a hidden check: "result" (its name, points and whether it passed) or
     # "message" too (the judges' messages never show a hidden expected value, but may show hidden inputs)
@@ -156,6 +163,12 @@ class Rubric:
                 raise ValueError(f"check {check.name!r} judges probe {check.probe!r}, whose inputs are fixed, so its "
                                  "answer could be known in advance: draw the inputs (inputs=, with example= for the "
                                  "self-check) or make the check require one that does (requires=)")
+
+    def parameters_for(self, mode: str) -> dict:
+        """The values injected into the notebook's parameter cell when grading (GRADE) or self-checking."""
+        if mode == CHECK and self.self_check_parameters is not None:
+            return self.self_check_parameters
+        return self.parameters
 
     @property
     def max_score(self) -> float:

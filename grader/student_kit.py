@@ -38,7 +38,7 @@ def probes_digest(plan) -> str:
     job = plan.job([])
     return hashlib.sha256(json.dumps({
         "mode": plan.mode, "seed": job.seed, "probes": job.probes, "probes_source": job.probes_source,
-        "parameters": plan.assignment.rubric.parameters, "grader": __version__,
+        "parameters": plan.parameters, "grader": __version__,
     }, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -131,6 +131,32 @@ def test_float32_training_through_a_sensitive_stretch_keeps_solves_xor_and_other
     assert not judged(jumped).passed
 
 
+def test_batched_descent_is_each_descent_and_judges_every_window_alike():
+    assignments.load("xor")
+    judges = importlib.import_module(f"{assignments.package_name('xor')}.judges")
+    rng = np.random.default_rng(3)
+    starts = [[rng.normal(scale=1.5, size=s) for s in judges.SHAPES] for _ in range(40)]
+    starts[5][1] = starts[5][1].ravel()  # a bias of shape (2,) broadcasts like (1, 2): the same network
+    many = judges.descend_many(starts, 2.0, 25)
+    for start, batched in zip(starts, many):
+        for a, b in zip(judges.descend(start, 2.0, 25)[-1], batched):
+            np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-14)
+    # honest windows, a sign error, a frozen layer, another learning rate, and a jump to a known solution
+    honest = [(judges.descend(s, 2.0, 25)[-1], s) for s in starts[:10]]
+    wrong = [(judges.descend(starts[10], 2.0, 25, sign=1.0)[-1], starts[10]),
+             ([starts[11][0]] + judges.descend(starts[11], 2.0, 25)[-1][1:], starts[11]),
+             (judges.descend(starts[12], 1.0, 25)[-1], starts[12]),
+             ([np.array([[6.0, -6], [-6, 6]]), np.array([[-3.0, -3]]), np.array([[9.0], [9]]), np.array([[-4.0]])],
+              starts[13])]
+    windows = honest + wrong
+    assert judges.windows_match(windows, 2.0, 25) == [judges.window_matches(a, b, 2.0, 25) for a, b in windows]
+    assert judges.windows_match(windows, 2.0, 25) == [True] * 10 + [False] * 4
+    # weights of another size: judged one by one, and not a descent of this network
+    wide = [np.zeros((3, 2)), np.zeros((1, 2)), np.zeros((2, 1)), np.zeros((1, 1))]
+    odd = [(wide, wide)] * 2
+    assert judges.windows_match(odd + honest[:1], 2.0, 25) == [False, False, True]
+
+
 @pytest.mark.slow
 def test_float32_gradient_descent_keeps_solves_xor_at_every_seed():
     """Fairness over draws: with rtol 1e-2 alone, float32 descent lost solves_xor at 21 of 120 seeds."""
@@ -218,3 +244,23 @@ def test_convergence_probe_loops_compiled_and_falls_back_with_the_same_snapshots
         for start, run in zip(found["starts"], runs):
             for before, after in zip([start] + run[:-1], run):  # as the judge checks each 25-step stretch
                 assert judges.window_matches(after, before, 2.0, 25), name
+
+
+def test_a_self_check_trains_less_and_still_fails_a_keras_mistake(tmp_path):
+    from grader import pipeline
+
+    loaded = assignments.load("xor")
+    checking = pipeline.Plan(loaded, loaded.rubric.checks_for(public_only=True), pipeline.CHECK_SEED,
+                             mode=pipeline.CHECK)
+    grading = pipeline.Plan(loaded, list(loaded.rubric.checks), 5)
+    assert checking.inputs["keras_training"]["epochs"] < grading.inputs["keras_training"]["epochs"]
+    assert len(checking.inputs["convergence"]["starts"]) < len(grading.inputs["convergence"]["starts"])
+    assert checking.parameters["ITERATIONS"] < grading.parameters["ITERATIONS"]
+    # the smallest mistake measured: a learning rate 10 % off still fails at the self-check's 5 epochs
+    path = variant("xor", {"SGD(learning_rate=LEARNING_RATE)": "SGD(learning_rate=LEARNING_RATE * 0.9)"}, tmp_path)
+    result = pipeline.check(path, "xor").submissions[0]
+    statuses = {t.name: t.status for t in result.tests}
+    assert statuses.pop("keras_training") == "failed"
+    assert set(statuses.values()) == {"passed"}, statuses
+    budget = "".join(c.source for c in result.notebook if c.kind == "budget")
+    assert "EPOCHS = 1\n" in budget  # the student's page shows the budget the check ran with

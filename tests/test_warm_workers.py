@@ -127,3 +127,24 @@ def test_a_child_can_neither_reach_the_worker_nor_answer_for_the_parent():
         assert "ZYGOTE FDS OPEN" not in output and "zygote blocked" in output
         assert "still running after the forged answers" in output and "forged" not in output.replace("forged answers", "")
         assert run_job(job(TRAIN), pool).observations["observe"].ok and pool.workers[0].starts == 1
+
+
+@pytest.mark.skipif(isolation.available_method() != "bubblewrap", reason="--die-with-parent is bubblewrap's")
+def test_a_worker_started_by_a_thread_outlives_that_thread():
+    # bubblewrap's --die-with-parent follows the thread that started it: a worker started from a grading
+    # thread that then ended used to die with it, so the next grading run of a long-lived process (the
+    # self-check server, a notebook calling grader.grade twice) paid TensorFlow's import again
+    import threading
+    import time
+
+    with WarmPool(1) as pool:
+        first = []
+        starter = threading.Thread(target=lambda: first.append(run_job(job(TRAIN), pool)))
+        starter.start()
+        starter.join()
+        time.sleep(1.0)  # PDEATHSIG is delivered when the thread exits; give a dying worker time to go
+        worker = pool.workers[0]
+        assert worker.proc is not None and worker.proc.poll() is None, "the worker died with its thread"
+        second = run_job(job(TRAIN), pool)
+        assert first[0].observations["observe"].ok and second.observations["observe"].ok
+        assert worker.starts == 1  # the same worker served both: TensorFlow imported once

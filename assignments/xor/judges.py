@@ -49,6 +49,25 @@ def descend(weights, eta, steps, sign=-1.0):
     return path
 
 
+SHAPES = [(2, 2), (1, 2), (2, 1), (1, 1)]
+
+
+def descend_many(starts, eta, steps):
+    """``descend(start, eta, steps)[-1]`` for many starts at once: one NumPy pass per step for all of them
+    (a submission's 144 windows of 25 steps cost 25 passes instead of 3600). A bias of shape (k,) or a scalar
+    is taken as the (1, k) it broadcasts like; weights of any other size raise ValueError."""
+    w1, b1, w2, b2 = (np.stack([np.asarray(start[i], np.float64).reshape(shape) for start in starts])
+                      for i, shape in enumerate(SHAPES))
+    for _ in range(steps):
+        h = sigmoid(X @ w1 + b1)
+        y = sigmoid(h @ w2 + b2)
+        dz2 = 2 * (y - T) * y * (1 - y)
+        dz1 = (dz2 @ w2.transpose(0, 2, 1)) * h * (1 - h)
+        w1, b1 = w1 - eta * (X.T @ dz1), b1 - eta * dz1.sum(1, keepdims=True)
+        w2, b2 = w2 - eta * (h.transpose(0, 2, 1) @ dz2), b2 - eta * dz2.sum(1, keepdims=True)
+    return [[w1[k], b1[k], w2[k], b2[k]] for k in range(len(starts))]
+
+
 # --- declared shapes ---------------------------------------------------------------------------------
 EXPECTED_SHAPES = {"W1": (2, 2), "b1": (1, 2), "W2": (2, 1), "b2": (1, 1)}
 
@@ -205,6 +224,24 @@ def window_matches(after, before, eta: float, every: int) -> bool:
         return False
 
 
+def windows_match(windows, eta: float, every: int) -> list[bool]:
+    """``window_matches(after, before, eta, every)`` for each (after, before): the plain rtol/atol test for
+    all windows in one batched descent, the sensitivity measurement only for the few that need it."""
+    try:
+        exact = descend_many([before for _, before in windows], eta, every)
+    except (TypeError, ValueError):  # weights of other shapes: each window on its own
+        return [window_matches(after, before, eta, every) for after, before in windows]
+    results = []
+    for (after, before), expected in zip(windows, exact):
+        try:
+            close = all(np.allclose(np.asarray(g, np.float64), e, rtol=1e-2, atol=1e-3)
+                        for g, e in zip(after, expected, strict=True))
+        except (TypeError, ValueError):
+            close = False
+        results.append(close or window_matches(after, before, eta, every))
+    return results
+
+
 def convergence(evidence: Evidence) -> Verdict:
     runs, reference = evidence.got, evidence.expected
     every, eta, steps = evidence.inputs["every"], evidence.inputs["eta"], evidence.inputs["steps"]
@@ -215,11 +252,14 @@ def convergence(evidence: Evidence) -> Verdict:
                     {f"start {i + 1}{' (solved)' if solved(run[-1]) else ''}": [sum_squared_loss(w) for w in run]
                      for i, run in enumerate(runs)}, log_y=True,
                     x=[every * (k + 1) for k in range(len(runs[0]))]),)
+    # every snapshot must be `every` gradient-descent steps on from the one before, as the grader computes
+    # them: weights that jump to a known solution do not count as training
+    windows = [(after, before) for run, start in zip(runs, evidence.inputs["starts"])
+               for before, after in zip([start] + run[:-1], run)]
+    matches = iter(windows_match(windows, eta, every))
     for i, (run, start) in enumerate(zip(runs, evidence.inputs["starts"]), start=1):
-        # every snapshot must be `every` gradient-descent steps on from the one before, as the grader
-        # computes them: weights that jump to a known solution do not count as training
         for k, (before, after) in enumerate(zip([start] + run[:-1], run), start=1):
-            if not window_matches(after, before, eta, every):
+            if not next(matches):
                 if k == 1 and same_weights(after, start):
                     return failed(f"train_step({eta:g}) did not change the weights: not implemented yet, or it "
                                   "updates copies instead of the tf.Variables", curves=curves)

@@ -25,6 +25,13 @@ NOTEBOOK_BUDGET = {"ITERATIONS": 50, "EPOCHS": 5}
 # 0.5: 142 after 20, 35 after 40; loss "mae": 3600 / 3500; batch_size=2: 490 / 320; SGD momentum 0.5:
 # 560 / 300. 20 epochs separate as well as 40 did, at half the fit's per-epoch cost.
 KERAS_EPOCHS = 20
+# A student's self-check (`grader check`, public checks) waits for the answer: it runs the notebook with a
+# smaller budget, train_model for 5 epochs and 3 of the 6 convergence starts, the reference's run the same.
+# Measured at 5 epochs (grading seeds 1-5, same unit): learning_rate 0.45 is 3.7-35 units off, loss "mae"
+# 19-345, batch_size=2 35-344, momentum 0.5 23-208: every mistake that fails graded also fails the check.
+SELF_CHECK_BUDGET = {"ITERATIONS": 10, "EPOCHS": 1}
+SELF_CHECK_EPOCHS = 5
+SELF_CHECK_STARTS = 3
 KERAS_SHAPES = [(2, 2), (2,), (2, 1), (1,)]
 
 
@@ -59,11 +66,13 @@ PROBES = (
           hidden=True),
     Probe("convergence", "convergence",
           lambda rng: {"starts": [weights(rng, scale=0.5) for _ in range(6)], "eta": 2.0, "steps": 600,
-                       "every": 25}),
+                       "every": 25},
+          self_check=lambda inputs: {**inputs, "starts": inputs["starts"][:SELF_CHECK_STARTS]}),
     Probe("keras_forward", "keras_forward",
           lambda rng: {"weights": weights(rng, KERAS_SHAPES), "inputs": points(rng)}, hidden=True),
     Probe("keras_training", "keras_training",
-          lambda rng: {"weights": weights(rng, KERAS_SHAPES), "epochs": KERAS_EPOCHS}),
+          lambda rng: {"weights": weights(rng, KERAS_SHAPES), "epochs": KERAS_EPOCHS},
+          self_check=lambda inputs: {**inputs, "epochs": SELF_CHECK_EPOCHS}),
 )
 
 # Tolerances. Forward pass: rtol 1e-5 (two float32 sigmoids of small sums: a few ulps between methods).
@@ -102,13 +111,13 @@ CHECKS = (
           "5 calls of train_step(eta) with a random eta from random weights", HINT_STEP, hidden=True),
     Check("solves_xor", 3, "convergence", judges.convergence,
           "train_step solves XOR from at least as many of 6 random starts as the reference, minus one "
-          "(600 steps of η = 2; some starts get stuck, as the lecture shows)", HINT_STEP),
+          "(600 steps of η = 2; some starts get stuck, as the lecture shows; a self-check tries 3)", HINT_STEP),
     Check("keras_model", 2, "keras_forward", judges.keras_forward,
           "build_model(): two sigmoid Dense layers; outputs with injected weights on hidden inputs",
           HINT_KERAS, hidden=True),
     Check("keras_training", 2, "keras_training", judges.keras_training,
-          f"train_model(model, {KERAS_EPOCHS}) from injected weights reduces the MSE at least as much as the "
-          "reference",
+          f"train_model(model, {KERAS_EPOCHS}) from injected weights reaches the reference's weights and MSE "
+          f"({SELF_CHECK_EPOCHS} epochs in a self-check)",
           HINT_KERAS),
 )
 
@@ -119,5 +128,6 @@ RUBRIC = Rubric(
     probes=PROBES,
     checks=CHECKS,
     parameters=NOTEBOOK_BUDGET,
+    self_check_parameters=SELF_CHECK_BUDGET,
     limits=Limits(total_s=400, cell_s=90, probe_s=150),
 )

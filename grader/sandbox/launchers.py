@@ -10,6 +10,7 @@ the same ``ChildProcess``, so nothing after this module can tell them apart.
 from __future__ import annotations
 
 import atexit
+import concurrent.futures
 import json
 import os
 import queue
@@ -31,6 +32,19 @@ from .records import Limits
 
 STARTUP_SECONDS = 180.0  # importing TensorFlow under load on 2 cores
 EXIT_SECONDS = 15.0  # for the zygote to reap a killed child and report
+
+# bubblewrap's --die-with-parent (PR_SET_PDEATHSIG) fires when the *thread* that started it ends, not the
+# process: a worker started from a grading thread would die with that thread, and warm workers would never
+# outlive one pipeline.grade call in a long-lived process. So every worker is started from this one thread,
+# which lives as long as the process (a ThreadPoolExecutor's idle thread waits; it does not end).
+_starter = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-starter")
+
+
+def start_process(argv: list[str], **options) -> subprocess.Popen:
+    """``subprocess.Popen`` from the process's long-lived starter thread (see ``_starter``)."""
+    if threading.current_thread() is threading.main_thread():
+        return subprocess.Popen(argv, **options)
+    return _starter.submit(subprocess.Popen, argv, **options).result()
 
 
 class WorkerFailed(RuntimeError):
@@ -146,9 +160,9 @@ class Worker:
         argv = isolation.zygote_command(place, self.data_files, env)
         output_r, output_w = os.pipe()
         try:
-            self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=output_w,
-                                         stderr=output_w, pass_fds=(theirs.fileno(),), start_new_session=True,
-                                         cwd=self.scratch or "/")
+            self.proc = start_process(argv, env=env, stdin=subprocess.DEVNULL, stdout=output_w,
+                                      stderr=output_w, pass_fds=(theirs.fileno(),), start_new_session=True,
+                                      cwd=self.scratch or "/")
         except OSError as exc:
             for fd in (output_r, output_w):
                 os.close(fd)

@@ -4,9 +4,8 @@ It holds an exclusive lock for its whole life (so a second one started in a race
 socket left by a checker that died is known to be stale and replaced), serves each connection in a
 thread, refuses peers of another uid, runs one ``pipeline.check`` at a time (the environment and the
 course are per request, applied while that check runs) and keeps ``pipeline``'s warm sandbox workers
-between checks. Those workers are (re)started from one thread that lives as long as the checker
-(``Keeper``): bubblewrap's ``--die-with-parent`` is tied to the thread that started it, and the grading
-threads of ``pipeline`` end with each check, taking a worker they started with them.
+between checks. A worker that is not running (the first, or one retired after a check) is started again
+in the background between checks (``Keeper``), so that the next check finds TensorFlow imported.
 
 It ends after ``GRADER_SELFCHECK_IDLE`` seconds (default 600) without a request, on SIGTERM, on
 ``{"op": "stop"}``, when its socket is removed, or when a client runs other grader code (it hands the
@@ -34,7 +33,7 @@ HANDOVER_SECONDS = 900.0  # at most for checks in flight to finish when the chec
 
 
 class Keeper:
-    """One long-lived thread that starts the students' warm sandbox workers (see the module's docstring)."""
+    """One long-lived thread that (re)starts the students' warm sandbox workers between checks."""
 
     def __init__(self, check_lock: threading.Lock):
         self.check_lock = check_lock
