@@ -162,6 +162,11 @@ def configure_tensorflow(seed: int) -> dict:
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     tf.config.experimental.enable_op_determinism()
+    # No Grappler graph rewriting: for these small networks it costs more than it saves (each new Keras
+    # model's train and test functions are optimised on first call). Measured with benchmarks/class_time.py
+    # (20 students x 5): iris -9 %, xor -15 %, mnist unchanged, the class -7.6 %. The student and the
+    # reference run the same unrewritten graphs.
+    tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
     seed_everything(seed)
     import matplotlib
 
