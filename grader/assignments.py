@@ -8,9 +8,12 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import HarnessError
-from .rubric import Rubric
+
+if TYPE_CHECKING:  # the rubric module imports NumPy, which a `grader check` client never needs
+    from .rubric import Rubric
 
 COURSE_ORDER = ("gradient_descent", "xor", "softmax", "mnist", "iris")
 

@@ -13,10 +13,9 @@ from pathlib import Path
 from . import __version__, assignments
 from .packaging import commands as packaging
 from .errors import HarnessError
-from .gate import printable
+from .text import printable
 from .gradebook.roster import RosterError
 from .gradebook.store import GradebookError
-from .sandbox import launchers
 
 
 class Stopped(KeyboardInterrupt):
@@ -153,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return HANDLERS[args.command](args)
     except KeyboardInterrupt as exc:
-        launchers.close_all()
+        launchers = sys.modules.get("grader.sandbox.launchers")  # not imported: no sandbox was started
+        if launchers is not None:
+            launchers.close_all()
         if not getattr(exc, "reported", False):
             print("\ngrader: interrupted; every sandbox was stopped and nothing was left behind", file=sys.stderr)
         return 128 + exc.args[0] if isinstance(exc, Stopped) else 130

@@ -544,3 +544,14 @@ def test_the_warm_checker_gives_the_in_process_result_and_stays_warm(checker_dir
     started = time.perf_counter()
     daemon.check_file(files["softmax"])  # unchanged: the cached observations
     assert time.perf_counter() - started < 2.0
+
+
+def test_the_check_client_starts_without_numpy_or_tensorflow():
+    # every `grader check` pays its client's start-up: the warm checker does the work, so the client must not
+    # import NumPy (0.15 s), nbformat or TensorFlow on the way (it did, through the gate and the pipeline)
+    probe = ("import sys\nfrom grader import cli\nfrom grader.commands import student\n"
+             "from grader.selfcheck import __main__, daemon, report\nfrom grader.writers import terminal\n"
+             "print(sorted(m for m in ('numpy', 'nbformat', 'tensorflow') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .. import assignments, pipeline, student_kit
+from .. import assignments
 from ..errors import HarnessError
 
 
@@ -34,7 +34,9 @@ def run_list(args) -> int:
 
 
 def run_kit(args) -> int:
-    pipeline.datasets.configure(args.data_dir)
+    from .. import datasets, student_kit  # here: `grader check` (above) needs neither, nor what they import
+
+    datasets.configure(args.data_dir)
     if args.out.resolve() == assignments.course_root():
         raise HarnessError("the kit must go to a folder of its own")
     for folder in student_kit.write(args.out, args.assignment):

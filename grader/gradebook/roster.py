@@ -11,7 +11,7 @@ import csv
 import io
 from pathlib import Path
 
-from ..gate import clean_text
+from ..text import clean_text
 from .store import Student
 
 COLUMNS = {

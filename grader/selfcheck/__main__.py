@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--watch", action="store_true", help="check again after every save, until Ctrl-C")
     args = parser.parse_args(argv)
     from ..errors import HarnessError
-    from ..gate import printable
+    from ..text import printable
     from . import daemon
 
     if args.course is not None:

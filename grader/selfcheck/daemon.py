@@ -242,7 +242,7 @@ def check_file(path, assignment: str | None = None, course=None, data_dir=None):
 def _result(answer: dict, path: Path):
     from ..assignments import UnknownAssignment
     from ..errors import HarnessError
-    from ..gate import clean_text
+    from ..text import clean_text
     from ..results import SubmissionResult
 
     if not answer.get("ok"):
@@ -275,7 +275,7 @@ def in_process(path: Path, assignment: str | None = None, course=None, data_dir=
 def check_command(path, assignment: str | None = None, course=None, data_dir=None) -> int:
     """What ``grader check FILE`` prints and returns (as ``commands.student.run_check``), through the checker."""
     from ..errors import HarnessError
-    from ..gate import printable
+    from ..text import printable
     from ..writers import terminal
 
     path = Path(path)
@@ -304,7 +304,7 @@ def watch(path, assignment: str | None = None, course=None, data_dir=None, inter
           max_checks: int | None = None) -> int:
     """``grader check --watch FILE``: check now and after every save, until Ctrl-C (which ends it quietly)."""
     from ..errors import HarnessError
-    from ..gate import printable
+    from ..text import printable
 
     path, last, done = Path(path), None, 0
     try:

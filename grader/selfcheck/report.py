@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import jinja2
 
-from ..gate import printable
+from ..text import printable
 from ..results import SubmissionResult
 
 MARKS = {"passed": ("PASS", "#1a7f37"), "failed": ("FAIL", "#cf222e"), "error": ("ERROR", "#9a6700")}

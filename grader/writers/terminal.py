@@ -8,7 +8,7 @@ import textwrap
 import threading
 import time
 
-from ..gate import printable
+from ..text import printable
 from ..results import GradingRun, SubmissionResult
 
 MARKS = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}
