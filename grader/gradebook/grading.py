@@ -27,7 +27,8 @@ from .views import Change, ClassGrid, apply_overrides, changes_between, grid_of_
 
 GRADER_SOURCE = Path(__file__).resolve().parent.parent
 # the parts of the grader that decide a grade (how reports look, how files are found, does not)
-DECIDING = ("gate.py", "text.py", "rubric.py", "pipeline.py", "notebook.py", "datasets.py", "student_kit.py", "judge", "sandbox")
+DECIDING = ("gate.py", "text.py", "rubric.py", "pipeline.py", "notebook.py", "datasets.py", "student_kit.py",
+            "judge", "sandbox")
 
 
 @dataclass
